@@ -1,0 +1,64 @@
+# DuffBeer order pipeline. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+INPUT ?= data/sample
+OUTPUT ?= output
+
+export PYSPARK_PYTHON := $(abspath $(PY))
+export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
+export SPARK_LOCAL_IP := 127.0.0.1
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: check-java
+check-java: ## Fail clearly unless Java 17 is installed (Spark 3.5 on Glue 5.1 runs on Java 17)
+	@command -v java >/dev/null 2>&1 || { echo "error: java not found. Install Java 17 (e.g. apt-get install openjdk-17-jre-headless) and retry." >&2; exit 1; }
+	@v=$$(java -version 2>&1 | awk -F'"' '/version/ {print $$2; exit}'); major=$${v%%.*}; \
+	  if [ "$$major" = "1" ]; then major=$$(echo "$$v" | cut -d. -f2); fi; \
+	  if [ -z "$$major" ] || [ "$$major" -lt 17 ]; then echo "error: Java $$v found, but Java 17 is required (AWS Glue 5.1 runs Spark 3.5.6 on Java 17)." >&2; exit 1; fi
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; this project needs Python 3.11 (AWS Glue 5.1)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+.PHONY: setup
+setup: check-java $(STAMP) ## Create .venv and install the pinned dependencies
+
+.PHONY: run
+run: setup ## Run the Glue job locally on data/sample (INPUT=, OUTPUT= to change)
+	$(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
+	  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)" \
+	  glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT)
+
+.PHONY: test
+test: setup ## Run the test suite
+	$(PY) -m pytest
+
+.PHONY: lint
+lint: setup ## ruff (lint + format check) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+.PHONY: fmt
+fmt: setup ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: generate
+generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
+	$(PY) scripts/generate_orders.py --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
+
+.PHONY: clean
+clean: ## Remove local outputs (not .venv)
+	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache

@@ -1,0 +1,108 @@
+"""Every table's schema, declared once.
+
+Partition columns come last in each table schema and are listed in the matching
+``*_PARTITIONS`` tuple; the Parquet files themselves hold only the data columns.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pyspark.sql import types as T
+
+from transforms.contract import REQUIRED_COLUMNS
+
+PRICE: Final = T.DecimalType(12, 2)
+AMOUNT: Final = T.DecimalType(18, 2)
+
+# What the reader hands to staging: the required columns as raw strings, plus lineage.
+RAW_ORDERS_SCHEMA: Final = T.StructType(
+    [T.StructField(name, T.StringType(), True) for name in REQUIRED_COLUMNS]
+    + [
+        T.StructField("source_file", T.StringType(), True),
+        T.StructField("source_delimiter", T.StringType(), True),
+        T.StructField("source_row_id", T.LongType(), True),
+    ]
+)
+
+# orders: one row per order line (order_id, product_id), the latest version ingested.
+ORDERS_PARTITIONS: Final = ("order_date", "channel")
+ORDERS_SCHEMA: Final = T.StructType(
+    [
+        T.StructField("order_id", T.StringType(), True),
+        T.StructField("client_id", T.StringType(), True),
+        T.StructField("product_id", T.StringType(), True),
+        T.StructField("quantity", T.IntegerType(), True),
+        T.StructField("unit_price", PRICE, True),
+        T.StructField("line_total", AMOUNT, True),
+        T.StructField("status", T.StringType(), True),
+        T.StructField("source_file", T.StringType(), True),
+        T.StructField("ingested_at", T.TimestampType(), True),
+        T.StructField("order_date", T.DateType(), True),
+        T.StructField("channel", T.StringType(), True),
+    ]
+)
+
+# sales_by_client: one row per client and order_date.
+SALES_BY_CLIENT_PARTITIONS: Final = ("order_date",)
+SALES_BY_CLIENT_SCHEMA: Final = T.StructType(
+    [
+        T.StructField("client_id", T.StringType(), True),
+        T.StructField("order_count", T.LongType(), True),
+        T.StructField("units", T.LongType(), True),
+        T.StructField("revenue", AMOUNT, True),
+        T.StructField("order_date", T.DateType(), True),
+    ]
+)
+
+# sales_by_product_channel: one row per channel, product and order_date.
+SALES_BY_PRODUCT_CHANNEL_PARTITIONS: Final = ("order_date",)
+SALES_BY_PRODUCT_CHANNEL_SCHEMA: Final = T.StructType(
+    [
+        T.StructField("channel", T.StringType(), True),
+        T.StructField("product_id", T.StringType(), True),
+        T.StructField("order_count", T.LongType(), True),
+        T.StructField("units", T.LongType(), True),
+        T.StructField("revenue", AMOUNT, True),
+        T.StructField("order_date", T.DateType(), True),
+    ]
+)
+
+# order_status_daily: one row per channel, status and order_date (every status).
+ORDER_STATUS_DAILY_PARTITIONS: Final = ("order_date",)
+ORDER_STATUS_DAILY_SCHEMA: Final = T.StructType(
+    [
+        T.StructField("channel", T.StringType(), True),
+        T.StructField("status", T.StringType(), True),
+        T.StructField("order_count", T.LongType(), True),
+        T.StructField("line_count", T.LongType(), True),
+        T.StructField("units", T.LongType(), True),
+        T.StructField("amount", AMOUNT, True),
+        T.StructField("order_date", T.DateType(), True),
+    ]
+)
+
+# rejected_orders: one row per rejected input row, raw values kept as read.
+REJECTED_ORDERS_PARTITIONS: Final = ("ingest_date",)
+REJECTED_ORDERS_SCHEMA: Final = T.StructType(
+    [T.StructField(name, T.StringType(), True) for name in REQUIRED_COLUMNS]
+    + [
+        T.StructField("reject_reason", T.StringType(), True),
+        T.StructField("reject_reasons", T.ArrayType(T.StringType(), False), True),
+        T.StructField("source_file", T.StringType(), True),
+        T.StructField("ingested_at", T.TimestampType(), True),
+        T.StructField("ingest_date", T.DateType(), True),
+    ]
+)
+
+# Output table name -> (schema, partition columns). The names are the Athena table names.
+TABLES: Final = {
+    "orders": (ORDERS_SCHEMA, ORDERS_PARTITIONS),
+    "sales_by_client": (SALES_BY_CLIENT_SCHEMA, SALES_BY_CLIENT_PARTITIONS),
+    "sales_by_product_channel": (
+        SALES_BY_PRODUCT_CHANNEL_SCHEMA,
+        SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
+    ),
+    "order_status_daily": (ORDER_STATUS_DAILY_SCHEMA, ORDER_STATUS_DAILY_PARTITIONS),
+    "rejected_orders": (REJECTED_ORDERS_SCHEMA, REJECTED_ORDERS_PARTITIONS),
+}
