@@ -67,13 +67,40 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.01,
         help="share of rejected rows, at least one per reject reason when > 0 (default 0.01)",
     )
-    u = p.add_argument_group("update mode")
-    u.add_argument("--update-of", type=Path, help="existing CSV file or folder to update")
-    u.add_argument("--update-fraction", type=_fraction, default=0.01, help="lines re-sent")
-    u.add_argument("--new-fraction", type=_fraction, default=0.01, help="new lines added")
-    u.add_argument("--move-fraction", type=_fraction, default=0.05, help="re-sent lines moved")
-    u.add_argument("--update-window-days", type=_positive, default=3, help="recent days touched")
-    u.add_argument("--update-format", choices=FORMATS, default=FORMATS[0], help="update format")
+    u = p.add_argument_group(
+        "update mode",
+        "--update-of writes one file for an incremental load (--rows/--files/--days unused);\n"
+        "its bad rows (--bad-fraction) come on top of the good lines",
+    )
+    u.add_argument("--update-of", type=Path, help="existing generated CSV file or folder")
+    u.add_argument(
+        "--update-fraction",
+        type=_fraction,
+        default=0.01,
+        help="share of existing valid lines re-sent with a new status (default 0.01)",
+    )
+    u.add_argument(
+        "--new-fraction",
+        type=_fraction,
+        default=0.01,
+        help="new lines to add, as a share of existing valid lines (default 0.01)",
+    )
+    u.add_argument(
+        "--move-fraction",
+        type=_fraction,
+        default=0.05,
+        help="share of re-sent lines that also change order_date or channel (default 0.05)",
+    )
+    u.add_argument(
+        "--update-window-days",
+        type=_positive,
+        default=3,
+        help="updates and new lines fall on the last N days of the set, widened if "
+        "they hold too few lines (default 3)",
+    )
+    u.add_argument(
+        "--update-format", choices=FORMATS, default=FORMATS[0], help="file format (default iso)"
+    )
     return p
 
 

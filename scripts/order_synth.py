@@ -168,7 +168,7 @@ class LineFactory:
         discount = {c: _DISTRIBUTOR_DISCOUNT if c == "distributor" else 1.0 for c in CHANNELS}
         self.cents = {c: [int(b * discount[c]) for b in pools.base_cents] for c in CHANNELS}
 
-    def _pick(self, values: Sequence[T], cum: list[float]) -> T:
+    def _pick(self, values: Sequence[T], cum: Sequence[float]) -> T:
         return values[min(bisect(cum, self.rng.random() * cum[-1]), len(values) - 1)]
 
     def order(self, seq: int, max_lines: int) -> list[Line]:

@@ -205,7 +205,8 @@ def test_valid_lines_look_like_real_orders(generated: tuple[Path, dict[str, Any]
         for r in lines
     )
     assert {int(r["quantity"]) for r in lines} <= set(range(1, 49))
-    dates = {parse_date(r["order_date"]) for r in lines}
+    dates = {d for r in lines if (d := parse_date(r["order_date"])) is not None}
+    assert len(dates) == 14
     assert [min(dates), max(dates)] == [dt.date.fromisoformat(d) for d in summary["dates"]]
     orders: dict[str, list[dict[str, str]]] = {}
     for r in lines:
