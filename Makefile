@@ -62,6 +62,17 @@ fmt: setup ## Format and auto-fix with ruff
 generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
 	$(PY) scripts/generate_orders.py --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
 
+SIZES ?= 200000 2000000
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	@touch $@
+
+.PHONY: bench
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
+	$(PY) scripts/bench.py --sizes $(SIZES)
+
 .PHONY: clean
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache

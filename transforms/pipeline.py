@@ -27,8 +27,9 @@ from transforms.schemas import (
     REJECTED_ORDERS_SCHEMA,
     TABLES,
 )
-from transforms.staging import rejected_rows, stage_orders, valid_lines
+from transforms.staging import kept_for_run, rejected_rows, stage_orders, valid_lines
 from transforms.storage import Storage
+from transforms.tuning import applied, run_settings
 from transforms.write import StagedTable, commit, read_table, write_staging
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,16 @@ class Run:
                 "file inspected",
                 extra={"path": file.path, "status": file.status, "reason": file.reason},
             )
+        input_bytes = sum(f.size for f in files if f.status == FILE_OK)
+        cores = self.spark.sparkContext.defaultParallelism
+        with applied(self.spark, run_settings(input_bytes, cores)):
+            return self.load(files)
+
+    def load(self, files: list[InputFile]) -> RunOutcome:
         staged = (
             read_raw_orders(self.spark, files)
             .transform(stage_orders(self.run_date, self.settings.started_at))
+            .transform(kept_for_run)
             .cache()
         )
         try:

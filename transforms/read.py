@@ -42,6 +42,7 @@ class InputFile:
     detail: str = ""
     delimiter: str | None = None
     columns: tuple[str, ...] = ()
+    size: int = 0  # bytes, for sizing the run's splits and shuffles
 
 
 def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
@@ -51,7 +52,9 @@ def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
     check = inspect_header(head, complete=info.size <= HEAD_BYTES)
     if not check.ok:
         return InputFile(info.path, FILE_REJECTED, check.reason, check.detail)
-    return InputFile(info.path, FILE_OK, delimiter=check.delimiter, columns=check.columns)
+    return InputFile(
+        info.path, FILE_OK, delimiter=check.delimiter, columns=check.columns, size=info.size
+    )
 
 
 def inspect_input(storage: Storage, input_path: str) -> list[InputFile]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
@@ -68,20 +68,22 @@ def is_not_in(value: Column, allowed: Sequence[str]) -> Column:
 
 
 def parse_quantity(value: Column) -> Column:
-    """Whole number in range as int, else null. Guarded so it never overflows."""
-    as_int = F.when(value.rlike(QUANTITY_PATTERN), value.cast("int"))
-    return F.when(as_int.between(MIN_QUANTITY, MAX_QUANTITY), as_int)
+    """Whole number in range as int, else null. The cast only runs once the pattern (at
+    most 7 digits) has matched, so it never fails or overflows, even under ANSI mode."""
+    as_int = value.cast("int")
+    return F.when(
+        value.rlike(QUANTITY_PATTERN), F.when(as_int.between(MIN_QUANTITY, MAX_QUANTITY), as_int)
+    )
 
 
 def normalise_price(value: Column, delimiter: Column) -> Column:
     """The price as a plain `1234.50` string, or null when it breaks the file's locale."""
+    comma_text = F.regexp_replace(F.regexp_replace(value, r"\.", ""), ",", ".")
     comma_locale = F.when(
-        value.rlike(PRICE_COMMA_PATTERN),
-        F.regexp_replace(F.regexp_replace(value, r"\.", ""), ",", "."),
+        value.rlike(PRICE_COMMA_PATTERN) & comma_text.rlike(PRICE_DOT_PATTERN), comma_text
     )
-    dot_locale = F.when(value.rlike(r"^[0-9]+(\.[0-9]{1,2})?$"), value)
-    plain = F.when(delimiter == ";", comma_locale).otherwise(dot_locale)
-    return F.when(plain.rlike(PRICE_DOT_PATTERN), plain)
+    dot_locale = F.when(value.rlike(PRICE_DOT_PATTERN), value)
+    return F.when(delimiter == ";", comma_locale).otherwise(dot_locale)
 
 
 def parse_unit_price(value: Column, delimiter: Column) -> Column:
@@ -97,33 +99,23 @@ def _calendar_date(year: Column, month: Column, day: Column) -> Column:
     return F.when(month_ok, F.when(day_ok, F.make_date(year, month, day)))
 
 
+def _digits(value: Column, start: int, length: int) -> Column:
+    """A fixed-position number; only called once a pattern has matched the whole value."""
+    return F.substring(value, start, length).cast("int")
+
+
 def parse_order_date(value: Column) -> Column:
-    """`yyyy-MM-dd`, `dd/MM/yyyy` or an ISO-8601 timestamp's date part; else null."""
+    """`yyyy-MM-dd`, `dd/MM/yyyy` or an ISO-8601 timestamp's date part; else null.
 
-    def part(pattern: str, group: int) -> Column:
-        return F.regexp_extract(value, pattern, group).cast("int")
-
+    One anchored match per form; the parts are then read at fixed positions (the
+    pattern guarantees them), which is much cheaper than a regex extract per part.
+    """
+    iso = _calendar_date(_digits(value, 1, 4), _digits(value, 6, 2), _digits(value, 9, 2))
+    dmy = _calendar_date(_digits(value, 7, 4), _digits(value, 4, 2), _digits(value, 1, 2))
     return (
-        F.when(
-            value.rlike(ISO_DATE_PATTERN),
-            _calendar_date(
-                part(ISO_DATE_PATTERN, 1), part(ISO_DATE_PATTERN, 2), part(ISO_DATE_PATTERN, 3)
-            ),
-        )
-        .when(
-            value.rlike(DMY_DATE_PATTERN),
-            _calendar_date(
-                part(DMY_DATE_PATTERN, 3), part(DMY_DATE_PATTERN, 2), part(DMY_DATE_PATTERN, 1)
-            ),
-        )
-        .when(
-            value.rlike(ISO_TIMESTAMP_PATTERN),
-            _calendar_date(
-                part(ISO_TIMESTAMP_PATTERN, 1),
-                part(ISO_TIMESTAMP_PATTERN, 2),
-                part(ISO_TIMESTAMP_PATTERN, 3),
-            ),
-        )
+        F.when(value.rlike(ISO_DATE_PATTERN), iso)
+        .when(value.rlike(DMY_DATE_PATTERN), dmy)
+        .when(value.rlike(ISO_TIMESTAMP_PATTERN), iso)
     )
 
 
@@ -132,40 +124,54 @@ def is_order_date_in_range(order_date: Column, run_date: dt.date) -> Column:
     return order_date.between(F.lit(MIN_ORDER_DATE).cast("date"), F.lit(latest))
 
 
-def row_rules(run_date: dt.date) -> list[tuple[str, Column]]:
+def parsed_values() -> dict[str, Column]:
+    """Quantity, price and date parsed from the trimmed strings (null when invalid).
+
+    Staging computes them once as columns and hands them to ``row_rules`` and to the
+    typed output, so each value is parsed a single time.
+    """
+    col = F.col
+    return {
+        "quantity": parse_quantity(col("quantity")),
+        "unit_price": parse_unit_price(col("unit_price"), col("source_delimiter")),
+        "order_date": parse_order_date(col("order_date")),
+    }
+
+
+def row_rules(
+    run_date: dt.date, parsed: Mapping[str, Column] | None = None
+) -> list[tuple[str, Column]]:
     """(reason code, failing condition) in contract order, over trimmed string columns.
 
+    ``parsed``: the ``parsed_values`` columns, if already computed.
     `duplicate_key` is not here: it depends on other rows and is applied by staging.
     """
     col = F.col
-    order_date = parse_order_date(col("order_date"))
+    typed = parsed if parsed is not None else parsed_values()
     return [
         ("invalid_encoding", any_of([has_invalid_encoding(col(c)) for c in REQUIRED_COLUMNS])),
         ("missing_required_field", any_of([is_blank(col(c)) for c in REQUIRED_COLUMNS])),
         ("invalid_id", any_of([is_invalid_id(col(c)) for c in ID_COLUMNS])),
         ("unknown_channel", is_not_in(col("channel"), CHANNELS)),
         ("unknown_status", is_not_in(col("status"), STATUSES)),
-        (
-            "invalid_quantity",
-            _present_and(col("quantity"), parse_quantity(col("quantity")).isNull()),
-        ),
-        (
-            "invalid_unit_price",
-            _present_and(
-                col("unit_price"),
-                parse_unit_price(col("unit_price"), col("source_delimiter")).isNull(),
-            ),
-        ),
+        ("invalid_quantity", _present_and(col("quantity"), typed["quantity"].isNull())),
+        ("invalid_unit_price", _present_and(col("unit_price"), typed["unit_price"].isNull())),
         (
             "invalid_date",
             _present_and(
                 col("order_date"),
-                ~F.coalesce(is_order_date_in_range(order_date, run_date), F.lit(False)),
+                ~F.coalesce(is_order_date_in_range(typed["order_date"], run_date), F.lit(False)),
             ),
         ),
     ]
 
 
 def failed_reasons(rules: Sequence[tuple[str, Column]]) -> Column:
-    """Every failing rule's code, in contract order; empty when the row passes."""
-    return F.array_compact(F.array(*[F.when(failed, F.lit(code)) for code, failed in rules]))
+    """Every failing rule's code, in contract order; empty when the row passes.
+
+    ``array_remove`` of a blank, not ``array_compact``: the latter is a lambda
+    (``filter``) that Spark cannot compile, so every rule under it would be evaluated
+    row by row in interpreted mode, about 3x the CPU of the whole staging step.
+    """
+    codes = [F.when(failed, F.lit(code)).otherwise(F.lit("")) for code, failed in rules]
+    return F.array_remove(F.array(*codes), "")

@@ -13,15 +13,11 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.contract import ORDER_KEY, REQUIRED_COLUMNS
-from transforms.rules import (
-    failed_reasons,
-    parse_order_date,
-    parse_quantity,
-    parse_unit_price,
-    row_rules,
-)
+from transforms.rules import failed_reasons, parsed_values, row_rules
 
 DUPLICATE_KEY = "duplicate_key"
+# Parsed once by the rules, reused for the typed output (dropped by ``with_typed_values``).
+PARSED_COLUMNS = {"quantity": "_quantity", "unit_price": "_unit_price", "order_date": "_order_date"}
 
 STAGED_COLUMNS = (
     "raw",
@@ -46,18 +42,28 @@ def with_trimmed_values(raw: DataFrame) -> DataFrame:
 
 
 def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
+    """Adds ``reject_reasons`` and the parsed values (``PARSED_COLUMNS``) they were checked on."""
+
     def _apply(df: DataFrame) -> DataFrame:
-        return df.withColumn("reject_reasons", failed_reasons(row_rules(run_date)))
+        parsed = df.select(
+            "*", *[e.alias(PARSED_COLUMNS[name]) for name, e in parsed_values().items()]
+        )
+        columns = {name: F.col(column) for name, column in PARSED_COLUMNS.items()}
+        return parsed.withColumn("reject_reasons", failed_reasons(row_rules(run_date, columns)))
 
     return _apply
 
 
 def with_duplicate_key(df: DataFrame) -> DataFrame:
-    """Reject otherwise-valid repeats of a key within one file; the first line wins."""
+    """Reject otherwise-valid repeats of a key within one file; the first line wins.
+
+    Rows are shuffled by the order key alone, which this window and the later
+    latest-version-per-key window (``core.latest_line_per_key``) both accept: one shuffle.
+    """
     is_clean = F.size("reject_reasons") == 0
     first_wins = Window.partitionBy("source_file", *ORDER_KEY, is_clean).orderBy("source_row_id")
     is_repeat = is_clean & (F.row_number().over(first_wins) > 1)
-    return df.withColumn(
+    return df.repartition(*ORDER_KEY).withColumn(
         "reject_reasons",
         F.when(is_repeat, F.array(F.lit(DUPLICATE_KEY))).otherwise(F.col("reject_reasons")),
     )
@@ -72,12 +78,10 @@ def with_typed_values(df: DataFrame) -> DataFrame:
         "client_id",
         "product_id",
         F.when(is_valid, F.lower("channel")).alias("channel"),
-        F.when(is_valid, parse_quantity(F.col("quantity"))).alias("quantity"),
-        F.when(is_valid, parse_unit_price(F.col("unit_price"), F.col("source_delimiter"))).alias(
-            "unit_price"
-        ),
+        F.when(is_valid, F.col(PARSED_COLUMNS["quantity"])).alias("quantity"),
+        F.when(is_valid, F.col(PARSED_COLUMNS["unit_price"])).alias("unit_price"),
         F.when(is_valid, F.lower("status")).alias("status"),
-        F.when(is_valid, parse_order_date(F.col("order_date"))).alias("order_date"),
+        F.when(is_valid, F.col(PARSED_COLUMNS["order_date"])).alias("order_date"),
         "source_file",
         "source_row_id",
         F.when(~is_valid, F.col("reject_reasons")[0]).alias("reject_reason"),
@@ -99,6 +103,16 @@ def stage_orders(run_date: dt.date, ingested_at: dt.datetime) -> Callable[[DataF
         )
 
     return _stage
+
+
+def kept_for_run(staged: DataFrame) -> DataFrame:
+    """What a run keeps (caches) of its staged rows: raw values only where a row is rejected
+    (only quarantine reads them), no row ids. Halves the cached size of a valid row."""
+    is_rejected = F.col("reject_reason").isNotNull()
+    return staged.select(
+        F.when(is_rejected, F.col("raw")).alias("raw"),
+        *[c for c in STAGED_COLUMNS if c not in ("raw", "source_row_id")],
+    )
 
 
 def valid_lines(staged: DataFrame) -> DataFrame:

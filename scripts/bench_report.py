@@ -1,0 +1,207 @@
+"""Pure helpers of the benchmark: summarise repeated runs, check the targets, render Markdown.
+
+No I/O and no timing here, so they are unit-tested on hand-made numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MB = 1024 * 1024
+ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental")
+ENGINE_LABELS = {
+    "duckdb": "DuckDB floor",
+    "naive_spark": "naive Spark",
+    "job_full": "job, full load",
+    "job_incremental": "job, incremental 1%+1%",
+}
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Repeated runs of one engine on one size; stats from the last run's output."""
+
+    engine: str
+    rows: int  # input rows (the update file's rows for the incremental load)
+    seconds: tuple[float, ...]
+    peak_tree_bytes: tuple[int, ...]
+    peak_process_bytes: tuple[int, ...]
+    parquet_files: int
+    parquet_bytes: int
+    partitions: int
+    max_files_per_partition: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.median_seconds if self.median_seconds else 0.0
+
+    @property
+    def peak_tree(self) -> int:
+        return max(self.peak_tree_bytes)
+
+    @property
+    def peak_process(self) -> int:
+        return max(self.peak_process_bytes)
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    rows: int
+    csv_bytes: int
+    engines: dict[str, EngineResult]
+
+    def ratio_to_floor(self, engine: str) -> float:
+        return ratio(self.engines[engine].median_seconds, self.engines["duckdb"].median_seconds)
+
+    @property
+    def compression(self) -> float:
+        """CSV bytes per byte of the job's ``orders`` Parquet."""
+        return ratio(self.csv_bytes, self.engines["job_full"].parquet_bytes)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    goal: str
+    measured: str
+    met: bool
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def check_targets(small: SizeResult | None, big: SizeResult, memory_limit: int) -> list[Target]:
+    """The issue's targets, evaluated on ``big`` (2M rows) and the 10x step from ``small``."""
+    full, incr = big.engines["job_full"], big.engines["job_incremental"]
+    targets = [
+        Target(
+            "full load vs DuckDB floor",
+            "≤ 4x",
+            f"{big.ratio_to_floor('job_full'):.1f}x",
+            big.ratio_to_floor("job_full") <= 4.0,
+        ),
+        Target(
+            "incremental vs full load",
+            "≤ 30%",
+            f"{100 * ratio(incr.median_seconds, full.median_seconds):.0f}%",
+            ratio(incr.median_seconds, full.median_seconds) <= 0.30,
+        ),
+        _rewrite_target(incr),
+        Target(
+            "driver peak memory (JVM RSS)",
+            f"≤ {memory_limit / 1024**3:.0f} GB",
+            f"{full.peak_process / MB:.0f} MB (tree {full.peak_tree / MB:.0f} MB)",
+            full.peak_process <= memory_limit,
+        ),
+        Target(
+            "Parquet files per partition per run",
+            "1",
+            f"max {full.max_files_per_partition} (orders), "
+            f"{full.extra.get('max_files_all_tables', '?')} (all tables)",
+            full.max_files_per_partition == 1 and full.extra.get("max_files_all_tables") == 1,
+        ),
+        Target(
+            "CSV bytes / orders Parquet bytes",
+            "≥ 2.5x",
+            f"{big.compression:.1f}x",
+            big.compression >= 2.5,
+        ),
+    ]
+    if small is not None:
+        growth = ratio(full.median_seconds, small.engines["job_full"].median_seconds)
+        factor = ratio(big.rows, small.rows)
+        targets.insert(
+            2,
+            Target(
+                f"time for {factor:.0f}x the rows (full load)",
+                f"≤ {factor:.0f}x",
+                f"{growth:.1f}x",
+                growth <= factor,
+            ),
+        )
+    return targets
+
+
+def _rewrite_target(incr: EngineResult) -> Target:
+    rewritten, total = incr.extra.get("partitions_rewritten"), incr.extra.get("partitions_total")
+    reported = incr.extra.get("partitions_reported")
+    met = isinstance(rewritten, int) and isinstance(total, int) and rewritten < total
+    met = met and rewritten == reported
+    return Target(
+        "incremental rewrites only touched partitions",
+        "touched only",
+        f"{rewritten} of {total} orders partitions (run report: {reported})",
+        met,
+    )
+
+
+def engine_row(size: SizeResult, result: EngineResult) -> str:
+    spread = f"{min(result.seconds):.1f}-{max(result.seconds):.1f}"
+    floor = (
+        "" if result.engine == "job_incremental" else f"{size.ratio_to_floor(result.engine):.1f}x"
+    )
+    return (
+        f"| {ENGINE_LABELS[result.engine]} | {result.median_seconds:.1f} ({spread}) "
+        f"| {result.rows_per_second:,.0f} | {floor} | {result.peak_tree / MB:,.0f} "
+        f"| {result.peak_process / MB:,.0f} | {result.parquet_files} | {result.partitions} "
+        f"| {result.max_files_per_partition} | {result.parquet_bytes / MB:.1f} |"
+    )
+
+
+HEADER = (
+    "| engine | wall s, median (min-max) | rows/s | x DuckDB | peak tree RSS MB "
+    "| peak process RSS MB | Parquet files | partitions | max files/partition | Parquet MB |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def render_size(size: SizeResult) -> str:
+    lines = [
+        f"### {size.rows:,} rows ({size.csv_bytes / MB:.0f} MB of CSV)",
+        "",
+        HEADER,
+        *[engine_row(size, size.engines[e]) for e in ENGINES if e in size.engines],
+        "",
+    ]
+    incr = size.engines.get("job_incremental")
+    if incr is not None:
+        lines.append(
+            f"Incremental: {incr.rows:,} rows in the update file; "
+            f"{incr.extra.get('partitions_rewritten')} of {incr.extra.get('partitions_total')} "
+            f"`orders` partitions rewritten, {incr.extra.get('files_unchanged')} Parquet files "
+            "left byte-for-byte untouched."
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_targets(targets: Sequence[Target]) -> str:
+    lines = ["| target | goal | measured | met |", "|---|---|---|---|"]
+    for t in targets:
+        lines.append(f"| {t.name} | {t.goal} | {t.measured} | {'yes' if t.met else '**no**'} |")
+    return "\n".join(lines)
+
+
+def summary_lines(sizes: Sequence[SizeResult]) -> list[str]:
+    """Short console summary: one line per size and engine."""
+    out = []
+    for size in sizes:
+        for engine in ENGINES:
+            if engine not in size.engines:
+                continue
+            r = size.engines[engine]
+            floor = "" if engine == "job_incremental" else f" {size.ratio_to_floor(engine):4.1f}x"
+            out.append(
+                f"{size.rows:>10,} {ENGINE_LABELS[engine]:<24} {r.median_seconds:7.1f}s"
+                f"{floor} {r.rows_per_second:>10,.0f} rows/s {r.peak_tree / MB:6,.0f} MB "
+                f"{r.parquet_files:4d} files"
+            )
+    return out
