@@ -32,7 +32,13 @@ from scripts.bench_measure import (  # noqa: E402
     run_measured,
 )
 from scripts.bench_render import write_chart, write_results  # noqa: E402
-from scripts.bench_report import EngineResult, SizeResult, summary_lines  # noqa: E402
+from scripts.bench_report import (  # noqa: E402
+    EngineResult,
+    SizeResult,
+    from_json,
+    summary_lines,
+    to_json,
+)
 
 VENV_BIN = REPO / ".venv" / "bin"
 JOB_TABLES = ("orders", "sales_by_client", "sales_by_product_channel", "order_status_daily")
@@ -212,11 +218,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chart", type=Path, default=REPO / "bench" / "results.png")
     p.add_argument("--driver-memory", default=DRIVER_MEMORY, help="job's spark-submit driver heap")
     p.add_argument("--event-log", type=Path, help="also write Spark event logs of the job here")
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="re-render results.md and the chart from the results .json of the last run",
+    )
     return p
+
+
+def publish(
+    args: argparse.Namespace, results: list[SizeResult], context: dict[str, object]
+) -> None:
+    raw = args.results.with_suffix(".json")
+    raw.write_text(json.dumps({"context": context, "results": to_json(results)}, indent=1) + "\n")
+    write_results(args.results, results, context)
+    chart_note = write_chart(args.chart, results)
+    print("\n".join(summary_lines(results)))
+    print(f"results: {args.results} (raw: {raw}); chart: {chart_note}")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if args.render_only:
+        saved = json.loads(args.results.with_suffix(".json").read_text())
+        publish(args, from_json(saved["results"]), saved["context"])
+        return
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     load_before = load_average()
     bench = Bench(args)
@@ -235,10 +261,7 @@ def main(argv: list[str] | None = None) -> None:
         "repeats": args.repeats,
         "driver_memory": args.driver_memory,
     }
-    write_results(args.results, results, context)
-    chart_note = write_chart(args.chart, results)
-    print("\n".join(summary_lines(results)))
-    print(f"results: {args.results}; chart: {chart_note}")
+    publish(args, results, context)
 
 
 if __name__ == "__main__":

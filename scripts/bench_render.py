@@ -13,7 +13,9 @@ from scripts.bench_report import (
     Target,
     check_targets,
     render_size,
+    render_sizing,
     render_targets,
+    throughput,
 )
 
 MEMORY_LIMIT = 2 * 1024**3
@@ -74,11 +76,27 @@ def render_results(results: Sequence[SizeResult], context: Mapping[str, object])
         "## Per size",
         "",
         *[render_size(size) for size in results],
+        *_sizing(small, big),
         METHOD,
         "Analysis, profile and Glue sizing: [docs/performance.md](../docs/performance.md).",
         "",
     ]
     return "\n".join(parts)
+
+
+def _sizing(small: SizeResult | None, big: SizeResult) -> list[str]:
+    if small is None or small is big:
+        return []
+    model = throughput(small, big, cores=2)
+    return [
+        "## Glue sizing on paper (from the measured throughput)",
+        "",
+        render_sizing(model),
+        "",
+        "Fewest workers that finish within 10 minutes; assumes a Glue vCPU does what one core",
+        "does here and that the run stays CPU-bound (see docs/performance.md for the limits).",
+        "",
+    ]
 
 
 def _target_size(results: Sequence[SizeResult]) -> SizeResult:

@@ -5,9 +5,11 @@ No I/O and no timing here, so they are unit-tested on hand-made numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 MB = 1024 * 1024
 ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental")
@@ -64,6 +66,31 @@ class SizeResult:
     def compression(self) -> float:
         """CSV bytes per byte of the job's ``orders`` Parquet."""
         return ratio(self.csv_bytes, self.engines["job_full"].parquet_bytes)
+
+
+def to_json(results: Sequence[SizeResult]) -> list[dict[str, object]]:
+    """Raw measurements, so the Markdown can be re-rendered without re-running."""
+    return [
+        {
+            "rows": r.rows,
+            "csv_bytes": r.csv_bytes,
+            "engines": {name: dataclasses.asdict(e) for name, e in r.engines.items()},
+        }
+        for r in results
+    ]
+
+
+def from_json(data: Sequence[dict[str, Any]]) -> list[SizeResult]:
+    results = []
+    for size in data:
+        engines = {}
+        for name, e in size["engines"].items():
+            fields: dict[str, Any] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in e.items()
+            }
+            engines[name] = EngineResult(**fields)
+        results.append(SizeResult(size["rows"], size["csv_bytes"], engines))
+    return results
 
 
 @dataclass(frozen=True)
@@ -205,3 +232,57 @@ def summary_lines(sizes: Sequence[SizeResult]) -> list[str]:
                 f"{r.parquet_files:4d} files"
             )
     return out
+
+
+# Glue sizing on paper. G.1X = 1 DPU = 4 vCPU / 16 GB, G.2X = 2 DPU = 8 vCPU / 32 GB; one
+# worker hosts the driver, the others one executor each; billed per second, 1 minute minimum.
+GLUE_WORKERS = {"G.1X": (4, 1), "G.2X": (8, 2)}  # vCPUs, DPUs per worker
+GLUE_TARGET_SECONDS = 10 * 60
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Linear model of the job's full load: fixed seconds + bytes / (rate per core x cores)."""
+
+    mb_per_core_second: float
+    fixed_seconds: float
+
+
+def throughput(small: SizeResult, big: SizeResult, cores: int) -> Throughput:
+    """Marginal throughput between two sizes (start-up cancels out) and the fixed part."""
+    d_mb = (big.csv_bytes - small.csv_bytes) / MB
+    d_s = big.engines["job_full"].median_seconds - small.engines["job_full"].median_seconds
+    if d_mb <= 0 or d_s <= 0:  # no usable slope: whole-run average of the bigger size
+        return Throughput(big.csv_bytes / MB / big.engines["job_full"].median_seconds / cores, 0)
+    rate = d_mb / d_s / cores
+    fixed = small.engines["job_full"].median_seconds - small.csv_bytes / MB / (rate * cores)
+    return Throughput(rate, max(0.0, fixed))
+
+
+def glue_plan(gb: float, worker: str, model: Throughput) -> tuple[int, float, float]:
+    """(workers, minutes, DPU-hours): fewest workers finishing within the target time."""
+    vcpus, dpus = GLUE_WORKERS[worker]
+    workers = 2
+    while True:
+        cores = (workers - 1) * vcpus
+        seconds = model.fixed_seconds + gb * 1024 / (model.mb_per_core_second * cores)
+        if seconds <= GLUE_TARGET_SECONDS or workers >= 200:
+            break
+        workers += 1
+    billed = max(seconds, 60.0)
+    return workers, seconds / 60, workers * dpus * billed / 3600
+
+
+def render_sizing(model: Throughput, daily_gb: Sequence[float] = (1, 10, 100)) -> str:
+    lines = [
+        f"Measured full-load throughput: {model.mb_per_core_second:.2f} MB of CSV per core-second "
+        f"(marginal, 200k -> 2M rows), plus {model.fixed_seconds:.0f} s fixed per run.",
+        "",
+        "| CSV per day | worker | workers | minutes | DPU-hours |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for gb in daily_gb:
+        for worker in GLUE_WORKERS:
+            n, minutes, dpu_hours = glue_plan(gb, worker, model)
+            lines.append(f"| {gb:g} GB | {worker} | {n} | {minutes:.1f} | {dpu_hours:.2f} |")
+    return "\n".join(lines)

@@ -9,10 +9,21 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from scripts.bench_measure import output_stats, parse_status, run_measured
 from scripts.bench_profile import parse, render
 from scripts.bench_render import render_results
-from scripts.bench_report import EngineResult, SizeResult, check_targets
+from scripts.bench_report import (
+    EngineResult,
+    SizeResult,
+    Throughput,
+    check_targets,
+    from_json,
+    glue_plan,
+    throughput,
+    to_json,
+)
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -171,3 +182,26 @@ def test_event_log_profile_sums_tasks_per_stage_and_gaps_between_jobs() -> None:
     assert "application wall: 11.0 s" in text and "before first job: 4.0 s" in text
     assert "gap before  2.0 s" in text
     assert "jobs busy: 2.5 s; after last job: 2.5 s" in text
+
+
+def test_results_survive_a_json_round_trip_for_re_rendering() -> None:
+    results = [_size(200_000, 3.0, 3.0, 1.0), _size(2_000_000, 60.0, 9.0, 10.0)]
+    assert from_json(json.loads(json.dumps(to_json(results)))) == results
+
+
+def test_glue_plan_uses_the_fewest_workers_that_finish_in_ten_minutes() -> None:
+    model = Throughput(mb_per_core_second=2.0, fixed_seconds=60.0)
+    # 10 GB = 10240 MB; 540 s left -> 10240 / (2 x 540) = 9.5 cores -> 3 executors of 4.
+    workers, minutes, dpu_hours = glue_plan(10, "G.1X", model)
+    assert workers == 4
+    assert minutes == pytest.approx((60 + 10240 / (2.0 * 12)) / 60)
+    assert dpu_hours == pytest.approx(4 * minutes / 60)
+    assert glue_plan(0.001, "G.2X", model)[0] == 2  # never below Glue's minimum of 2
+
+
+def test_throughput_is_the_marginal_rate_between_two_sizes() -> None:
+    small, big = _size(200_000, 20.0, 3.0, 1.0), _size(2_000_000, 56.0, 9.0, 10.0)
+    small = SizeResult(small.rows, 14 * MB, small.engines)
+    model = throughput(small, big, cores=2)
+    assert model.mb_per_core_second == pytest.approx((140 - 14) / 36 / 2)
+    assert model.fixed_seconds == pytest.approx(20.0 - 14 / (model.mb_per_core_second * 2))
