@@ -13,9 +13,11 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from transforms.contract import FILE_OK, ORDER_KEY
 from transforms.core import latest_line_per_key, touched_partitions, upsert_orders
+from transforms.frames import literal_frame
 from transforms.marts import MARTS
 from transforms.quarantine import merge_rejected
 from transforms.read import InputFile, inspect_input, read_raw_orders
@@ -33,6 +35,11 @@ from transforms.tuning import applied, run_settings
 from transforms.write import StagedTable, commit, read_table, write_staging
 
 log = logging.getLogger(__name__)
+
+TOUCHED_SCHEMA = T.StructType(
+    [T.StructField("order_date", T.DateType()), T.StructField("channel", T.StringType())]
+)
+RUN_FILES_SCHEMA = T.StructType([T.StructField("source_file", T.StringType())])
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ class Run:
         touched = [tuple(r) for r in incoming.transform(touched_partitions(key_columns)).collect()]
         if not touched:
             return []
-        touched_frame = self.spark.createDataFrame(touched, "order_date date, channel string")
+        touched_frame = literal_frame(self.spark, touched, TOUCHED_SCHEMA)
         dates = sorted({values[0] for values in touched})
         same_days = existing.where(F.col("order_date").isin(dates))
         in_touched = same_days.join(
@@ -150,8 +157,8 @@ class Run:
         existing = read_table(self.spark, self.storage, root, REJECTED_ORDERS_SCHEMA).where(
             F.col("ingest_date") == F.lit(self.run_date)
         )
-        run_files = self.spark.createDataFrame(
-            [(f.path,) for f in files if f.status == FILE_OK], "source_file string"
+        run_files = literal_frame(
+            self.spark, [(f.path,) for f in files if f.status == FILE_OK], RUN_FILES_SCHEMA
         )
         merged = staged.transform(rejected_rows(self.run_date)).transform(
             merge_rejected(existing, run_files)

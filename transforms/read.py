@@ -20,6 +20,7 @@ from transforms.contract import (
     FILE_SKIPPED,
     REQUIRED_COLUMNS,
 )
+from transforms.frames import empty_frame
 from transforms.header import HEAD_BYTES, inspect_header, required_positions
 from transforms.schemas import RAW_ORDERS_SCHEMA
 from transforms.storage import FileInfo, Storage
@@ -85,7 +86,7 @@ def read_raw_orders(spark: SparkSession, files: list[InputFile]) -> DataFrame:
         if file.status == FILE_OK and file.delimiter is not None:
             layouts[(file.delimiter, file.columns)].append(file.path)
     if not layouts:
-        return spark.createDataFrame([], RAW_ORDERS_SCHEMA)
+        return empty_frame(spark, RAW_ORDERS_SCHEMA)
     frames = [_read_layout(spark, d, cols, paths) for (d, cols), paths in layouts.items()]
     union = frames[0]
     for frame in frames[1:]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
+from transforms.frames import empty_frame
 from transforms.storage import Storage
 
 PartitionValues = tuple[object, ...]  # values as Spark returns them (date, str)
@@ -39,7 +40,7 @@ class StagedTable:
 def read_table(spark: SparkSession, storage: Storage, root: str, schema: T.StructType) -> DataFrame:
     """The table's current rows with typed partition columns; empty if it does not exist."""
     if not storage.exists(root):
-        return spark.createDataFrame([], schema)
+        return empty_frame(spark, schema)
     return spark.read.schema(schema).option("basePath", root).parquet(root)
 
 
