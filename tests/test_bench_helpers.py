@@ -128,7 +128,7 @@ def test_results_render_targets_gaps_with_cause_and_every_engine() -> None:
         [_size(200_000, 3.0, 3.0, 1.0), _size(2_000_000, 60.0, 9.0, 10.0)], context
     )
     assert "| full load vs DuckDB floor | ≤ 4x | 6.0x | **no** |" in text
-    assert "- full load vs DuckDB floor: 6.0x against ≤ 4x: fixed JVM" in text
+    assert "- full load vs DuckDB floor: 6.0x against ≤ 4x: Spark's fixed cost" in text
     assert "| job, full load | 60.0 (59.5-65.0) | 33,333 | 6.0x |" in text
     assert "12 of 56 `orders` partitions rewritten, 44 Parquet files" in text
     assert "2 x test CPU" in text and "1.00 1.00 1.00" in text
