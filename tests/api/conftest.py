@@ -1,0 +1,73 @@
+"""Shared fixtures for the API tests: one real job run on data/sample per session, the app over it.
+
+main has no tests/conftest.py yet, so the session-scoped ``spark`` fixture lives here; when a
+shared one appears in tests/conftest.py this one can be deleted (same name, same settings).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample"
+RUN_ID = "api-tests-run"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("duffbeer-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def job_run(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The Glue job, run once on data/sample into a temp folder; its run report."""
+    from glue_jobs import process_orders
+
+    output = tmp_path_factory.mktemp("api-job") / "processed"
+    argv = ["process_orders.py", "--input_path", str(SAMPLE), "--output_path", str(output),
+            "--run_id", RUN_ID]
+    report = process_orders.main(argv)
+    assert report["status"] == "succeeded", report
+    return report
+
+
+@pytest.fixture(scope="session")
+def job_output(job_run: dict[str, Any]) -> Path:
+    return Path(job_run["output_path"])
+
+
+@pytest.fixture(scope="session")
+def local_app(job_output: Path) -> FastAPI:
+    return create_app(Settings(output_path=str(job_output)))
+
+
+@pytest.fixture(scope="session")
+def client(local_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(local_app) as test_client:
+        yield test_client
