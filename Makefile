@@ -59,6 +59,16 @@ fmt: setup ## Format and auto-fix with ruff
 generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
 	$(PY) scripts/generate_orders.py --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
 
+.PHONY: openapi
+openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
+	$(PY) -m api.openapi
+
+.PHONY: serve
+serve: setup ## REST API on 127.0.0.1:8000 over OUTPUT (runs the job first if empty); docs at /docs
+	@test -d $(OUTPUT)/orders || $(MAKE) run
+	DUFFBEER_API_BACKEND=local DUFFBEER_OUTPUT_PATH=$(OUTPUT) \
+	  $(VENV)/bin/uvicorn api.app:app --host 127.0.0.1 --port $(or $(PORT),8000)
+
 .PHONY: clean
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache

@@ -32,11 +32,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for path in schema.get("paths", {}).values():
             for operation in path.values():
                 operation.get("responses", {}).pop("422", None)
+                for parameter in operation.get("parameters", []):
+                    parameter["schema"] = _not_nullable(parameter["schema"])
         components = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _not_nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter is absent, never null: drop pydantic's ``anyOf [.., null]``."""
+    options = schema.get("anyOf", [])
+    kept = [option for option in options if option != {"type": "null"}]
+    if len(options) != 2 or len(kept) != 1:
+        return schema
+    return {**{k: v for k, v in schema.items() if k != "anyOf"}, **kept[0]}
 
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:

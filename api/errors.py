@@ -50,7 +50,9 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     message = "no such resource; see /docs" if exc.status_code == 404 else str(exc.detail)
-    return error_response(exc.status_code, code, message)
+    response = error_response(exc.status_code, code, message)
+    response.headers.update(exc.headers or {})  # e.g. Allow on 405
+    return response
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -18,7 +18,8 @@ from api.settings import Settings
 from athena.catalog import ParamValue
 from transforms.contract import ID_PATTERN, MIN_ORDER_DATE
 
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_FORMAT = {"format": "date"}
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"  # noqa: S105 - the alphabet of a page token, not a secret
 CENT = Decimal("0.01")
 
@@ -56,12 +57,19 @@ def window(
     from_: Annotated[
         str | None,
         Query(
-            alias="from", pattern=DATE_PATTERN, description="First order date (default 2000-01-01)."
+            alias="from",
+            pattern=DATE_PATTERN,
+            json_schema_extra=DATE_FORMAT,
+            description="First order date (default 2000-01-01).",
         ),
     ] = None,
     to: Annotated[
         str | None,
-        Query(pattern=DATE_PATTERN, description="Last order date (default tomorrow, UTC)."),
+        Query(
+            pattern=DATE_PATTERN,
+            json_schema_extra=DATE_FORMAT,
+            description="Last order date (default tomorrow, UTC).",
+        ),
     ] = None,
 ) -> Window:
     """The inclusive order-date window; both ends are always concrete so Athena can prune."""

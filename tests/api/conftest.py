@@ -50,8 +50,15 @@ def job_run(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     from glue_jobs import process_orders
 
     output = tmp_path_factory.mktemp("api-job") / "processed"
-    argv = ["process_orders.py", "--input_path", str(SAMPLE), "--output_path", str(output),
-            "--run_id", RUN_ID]
+    argv = [
+        "process_orders.py",
+        "--input_path",
+        str(SAMPLE),
+        "--output_path",
+        str(output),
+        "--run_id",
+        RUN_ID,
+    ]
     report = process_orders.main(argv)
     assert report["status"] == "succeeded", report
     return report

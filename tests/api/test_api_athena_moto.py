@@ -28,19 +28,33 @@ from api.settings import Settings
 from athena.catalog import load_query
 
 TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
-SALES_COLUMNS = [("product_id", "varchar"), ("channel", "varchar"), ("units", "bigint"),
-                 ("revenue", "decimal"), ("order_count", "bigint")]
-ORDER_COLUMNS = [("order_id", "varchar"), ("order_date", "date"), ("channel", "varchar"),
-                 ("client_id", "varchar"), ("line_count", "bigint"), ("units", "bigint"),
-                 ("order_total", "decimal"), ("statuses", "varchar")]
+SALES_COLUMNS = [
+    ("product_id", "varchar"),
+    ("channel", "varchar"),
+    ("units", "bigint"),
+    ("revenue", "decimal"),
+    ("order_count", "bigint"),
+]
+ORDER_COLUMNS = [
+    ("order_id", "varchar"),
+    ("order_date", "date"),
+    ("channel", "varchar"),
+    ("client_id", "varchar"),
+    ("line_count", "bigint"),
+    ("units", "bigint"),
+    ("order_total", "decimal"),
+    ("statuses", "varchar"),
+]
 
 
 def moto_api(endpoint: str, path: str, payload: dict[str, Any]) -> None:
     request = urllib.request.Request(
-        f"{endpoint}/moto-api/{path}", data=json.dumps(payload).encode(), method="POST",
+        f"{endpoint}/moto-api/{path}",
+        data=json.dumps(payload).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status in (200, 201)
 
 
@@ -64,8 +78,11 @@ def settings(moto_endpoint: str, athena: Any) -> Settings:
     workgroup = f"duffbeer-api-{uuid.uuid4().hex[:8]}"
     athena.create_work_group(Name=workgroup, Configuration={})
     return Settings(
-        backend="athena", athena_workgroup=workgroup, athena_database="duffbeer_test",
-        athena_output_location="s3://duffbeer-athena-results/api/", aws_endpoint_url=moto_endpoint,
+        backend="athena",
+        athena_workgroup=workgroup,
+        athena_database="duffbeer_test",
+        athena_output_location="s3://duffbeer-athena-results/api/",
+        aws_endpoint_url=moto_endpoint,
     )
 
 
@@ -73,8 +90,11 @@ def settings(moto_endpoint: str, athena: Any) -> Settings:
 def slow_queries(moto_endpoint: str) -> Iterator[None]:
     """Moto's Athena executions advance one state per two GetQueryExecution calls."""
     transition = {"model_name": "athena::execution"}
-    moto_api(moto_endpoint, "state-manager/set-transition",
-             {**transition, "transition": {"progression": "manual", "times": 2}})
+    moto_api(
+        moto_endpoint,
+        "state-manager/set-transition",
+        {**transition, "transition": {"progression": "manual", "times": 2}},
+    )
     yield
     moto_api(moto_endpoint, "state-manager/unset-transition", transition)
 
@@ -97,7 +117,11 @@ def test_query_goes_to_athena_as_named_sql_with_execution_parameters(
     ]
     execution = only_execution(athena, settings.athena_workgroup)
     assert execution["Query"] == load_query("sales_by_product").sql
-    assert execution["ExecutionParameters"] == ["DATE '2026-11-20'", "DATE '2026-11-22'", "'online'"]
+    assert execution["ExecutionParameters"] == [
+        "DATE '2026-11-20'",
+        "DATE '2026-11-22'",
+        "'online'",
+    ]
     assert execution["QueryExecutionContext"] == {"Database": "duffbeer_test"}
     assert execution["WorkGroup"] == settings.athena_workgroup
     assert execution["ResultConfiguration"]["OutputLocation"].startswith(
@@ -108,9 +132,18 @@ def test_query_goes_to_athena_as_named_sql_with_execution_parameters(
 def test_missing_channel_is_sent_as_null_and_dates_default(
     moto_endpoint: str, athena: Any, settings: Settings
 ) -> None:
-    queue_result(moto_endpoint, [("status", "varchar"), ("channel", "varchar"),
-                                 ("order_count", "bigint"), ("line_count", "bigint"),
-                                 ("units", "bigint"), ("amount", "decimal")], [])
+    queue_result(
+        moto_endpoint,
+        [
+            ("status", "varchar"),
+            ("channel", "varchar"),
+            ("order_count", "bigint"),
+            ("line_count", "bigint"),
+            ("units", "bigint"),
+            ("amount", "decimal"),
+        ],
+        [],
+    )
     response = TestClient(create_app(settings)).get("/order-status-report")
     assert response.status_code == 200 and response.json()["items"] == []
     execution = only_execution(athena, settings.athena_workgroup)
@@ -138,14 +171,19 @@ def test_backend_polls_with_backoff_until_the_query_succeeds(
 def test_query_past_the_deadline_is_stopped_and_answered_504(
     athena: Any, settings: Settings, moto_endpoint: str
 ) -> None:
-    moto_api(moto_endpoint, "state-manager/set-transition", {
-        "model_name": "athena::execution",
-        "transition": {"progression": "manual", "times": 1000},
-    })
+    moto_api(
+        moto_endpoint,
+        "state-manager/set-transition",
+        {
+            "model_name": "athena::execution",
+            "transition": {"progression": "manual", "times": 1000},
+        },
+    )
     try:
         now = [0.0]
-        backend = AthenaBackend(settings, clock=lambda: now[0],
-                                sleep=lambda s: now.__setitem__(0, now[0] + s))
+        backend = AthenaBackend(
+            settings, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
+        )
         response = TestClient(create_app(settings, backend=backend)).get("/sales-by-product")
         assert response.status_code == 504
         error = response.json()["error"]
@@ -153,7 +191,9 @@ def test_query_past_the_deadline_is_stopped_and_answered_504(
         stopped = athena.get_query_execution(QueryExecutionId=error["query_id"])["QueryExecution"]
         assert stopped["Status"]["State"] == "CANCELLED"
     finally:
-        moto_api(moto_endpoint, "state-manager/unset-transition", {"model_name": "athena::execution"})
+        moto_api(
+            moto_endpoint, "state-manager/unset-transition", {"model_name": "athena::execution"}
+        )
 
 
 def test_first_page_asks_for_limit_plus_header_row(
@@ -164,8 +204,10 @@ def test_first_page_asks_for_limit_plus_header_row(
     backend.client.meta.events.register(
         "provide-client-params.athena.GetQueryResults", lambda params, **_: sent.append(params)
     )
-    rows = [["O2", "2026-11-21", "store", "C1", "2", "5", "20.00", "confirmed,shipped"],
-            ["O1", "2026-11-20", "online", "C1", "1", "1", "3.10", "delivered"]]
+    rows = [
+        ["O2", "2026-11-21", "store", "C1", "2", "5", "20.00", "confirmed,shipped"],
+        ["O1", "2026-11-20", "online", "C1", "1", "1", "3.10", "delivered"],
+    ]
     queue_result(moto_endpoint, ORDER_COLUMNS, rows)
     body = TestClient(create_app(settings, backend=backend)).get("/orders/C1?limit=2").json()
     assert [o["order_id"] for o in body["orders"]] == ["O2", "O1"]
@@ -174,7 +216,11 @@ def test_first_page_asks_for_limit_plus_header_row(
     assert [(p["MaxResults"], "NextToken" in p) for p in sent] == [(3, False)]
     execution = only_execution(athena, settings.athena_workgroup)
     assert execution["ExecutionParameters"] == [
-        "'C1'", "DATE '2000-01-01'", f"DATE '{TOMORROW}'", "0", str(RESULT_ROW_CAP)
+        "'C1'",
+        "DATE '2000-01-01'",
+        f"DATE '{TOMORROW}'",
+        "0",
+        str(RESULT_ROW_CAP),
     ]
 
 
@@ -185,9 +231,14 @@ def test_token_pointing_at_another_querys_results_is_refused(
     client = TestClient(create_app(settings))
     assert client.get("/sales-by-product").status_code == 200
     other_id = only_execution(athena, settings.athena_workgroup)["QueryExecutionId"]
-    fingerprint = tokens.fingerprint("orders_by_client", {
-        "client_id": "C1", "date_from": dt.date(2000, 1, 1), "date_to": dt.date.fromisoformat(TOMORROW),
-    })
+    fingerprint = tokens.fingerprint(
+        "orders_by_client",
+        {
+            "client_id": "C1",
+            "date_from": dt.date(2000, 1, 1),
+            "date_to": dt.date.fromisoformat(TOMORROW),
+        },
+    )
     token = tokens.encode({"q": fingerprint, "id": other_id, "n": "page-2"})
     response = client.get("/orders/C1", params={"next_token": token})
     assert response.status_code == 400

@@ -49,7 +49,7 @@ HOSTILE: list[tuple[str, dict[str, Any]]] = [
     ("/orders/C00101%0A", {}),
     ("/orders/C00101", {"to": "2026-11-20\n"}),
     ("/sales-by-product", {"channel": "ónline"}),
-    ("/sales-by-product", {"from": "２０２６-１１-２０"}),
+    ("/sales-by-product", {"from": "\uff12\uff10\uff12\uff16-\uff11\uff11-\uff12\uff10"}),
     ("/orders/C00101", {"limit": "1000000000000000000000000"}),
     ("/orders/C00101", {"limit": "501"}),
     ("/orders/C00101", {"limit": "0"}),

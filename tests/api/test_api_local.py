@@ -51,7 +51,9 @@ def test_health_names_the_local_backend(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "backend": "local"}
 
 
-def test_orders_are_the_clients_orders_newest_first(client: TestClient, athena: LocalAthena) -> None:
+def test_orders_are_the_clients_orders_newest_first(
+    client: TestClient, athena: LocalAthena
+) -> None:
     expected = all_orders(athena, "C00101")
     assert len(expected) >= 2  # the sample gives this client orders on two dates
     body = client.get("/orders/C00101").json()
