@@ -86,7 +86,11 @@ def _parse(name: str, text: str) -> NamedQuery:
             description = rest
             continue
         parts = rest.split()
-        if len(parts) not in (2, 3) or parts[1] not in PARAM_TYPES or parts[2:] not in ([], ["optional"]):
+        if (
+            len(parts) not in (2, 3)
+            or parts[1] not in PARAM_TYPES
+            or parts[2:] not in ([], ["optional"])
+        ):
             raise QueryError(f"{name}.sql: bad param line: {line!r}")
         params.append(Param(parts[0], parts[1], optional=len(parts) == 3))
     sql = text.strip().rstrip(";").strip()

@@ -84,7 +84,9 @@ class LocalAthena:
         for name, select in VIEWS.items():
             self.connection.execute(f"CREATE VIEW {name} AS {select}")
 
-    def run(self, query: NamedQuery | str, values: dict[str, ParamValue] | None = None) -> QueryResult:
+    def run(
+        self, query: NamedQuery | str, values: dict[str, ParamValue] | None = None
+    ) -> QueryResult:
         named = load_query(query) if isinstance(query, str) else query
         bound = named.bind(values or {})
         cursor = self.connection.execute(

@@ -1,13 +1,8 @@
-"""Shared fixtures for the API tests: one real job run on data/sample per session, the app over it.
-
-main has no tests/conftest.py yet, so the session-scoped ``spark`` fixture lives here; when a
-shared one appears in tests/conftest.py this one can be deleted (same name, same settings).
-"""
+"""Fixtures for the API tests: one real job run on data/sample per session (on the shared
+``spark`` session of tests/conftest.py), the app over its output, and a moto server."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,26 +17,6 @@ from api.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 RUN_ID = "api-tests-run"
-
-
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("duffbeer-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="session")
