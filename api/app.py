@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors, routes
+from api import dashboard, errors, routes, trends
 from api.backends import Backend, make_backend
 from api.settings import Settings
 
@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.state.backend = backend or make_backend(settings)
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(trends.router)
+    dashboard.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -129,6 +129,7 @@ def orders_by_client(
     next_token: Annotated[
         str | None, Query(max_length=2048, pattern=TOKEN_PATTERN, description="From the last page.")
     ] = None,
+    channel: ChannelQuery = None,
 ) -> dict[str, Any]:
     """A client's orders, newest first, one entry per order with its lines' totals."""
     values: dict[str, ParamValue] = {
@@ -136,6 +137,8 @@ def orders_by_client(
         "date_from": dates.start,
         "date_to": dates.end,
     }
+    if channel is not None:  # absent keeps the page tokens of channel-less requests valid
+        values["channel"] = channel
     page = engine.page("orders_by_client", values, limit, next_token)
     if not page.records and next_token is None:
         raise ApiError(404, "client_not_found", "no orders for this client in the date window")

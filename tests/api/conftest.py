@@ -13,30 +13,13 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
-RUN_ID = "api-tests-run"
+from tests.sample_job import run_sample_job
 
 
 @pytest.fixture(scope="session")
 def job_run(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The Glue job, run once on data/sample into a temp folder; its run report."""
-    from glue_jobs import process_orders
-
-    output = tmp_path_factory.mktemp("api-job") / "processed"
-    argv = [
-        "process_orders.py",
-        "--input_path",
-        str(SAMPLE),
-        "--output_path",
-        str(output),
-        "--run_id",
-        RUN_ID,
-    ]
-    report = process_orders.main(argv)
-    assert report["status"] == "succeeded", report
-    return report
+    return run_sample_job(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

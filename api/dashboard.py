@@ -1,0 +1,43 @@
+"""The dashboard page: static HTML, CSS and JS modules served by the API app itself.
+
+No build step and nothing from the internet: the page calls the API's JSON endpoints with
+relative URLs (so it works under an API Gateway stage prefix) and draws its charts as SVG.
+The routes stay out of the OpenAPI document: they are pages, not API operations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).parent / "static"
+PAGE = STATIC_DIR / "dashboard" / "index.html"
+# Only our own origin: a CDN script or a call to another host is refused by the browser.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter()
+
+
+@router.get("/", include_in_schema=False)
+@router.get("/dashboard", include_in_schema=False)
+def dashboard() -> HTMLResponse:
+    """The page; its filters live in the query string, read by the page's JS."""
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers=HEADERS)
+
+
+def install(app: FastAPI) -> None:
+    """Add the page and its assets (``/static/…``) to ``app``."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
