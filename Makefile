@@ -67,7 +67,7 @@ openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imp
 	$(PY) -m api.openapi
 
 .PHONY: serve
-serve: setup ## REST API on 127.0.0.1:8000 over OUTPUT (runs the job first if empty); docs at /docs
+serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job first if empty); docs at /docs
 	@test -d $(OUTPUT)/orders || $(MAKE) run
 	DUFFBEER_API_BACKEND=local DUFFBEER_OUTPUT_PATH=$(OUTPUT) \
 	  $(VENV)/bin/uvicorn api.app:app --host 127.0.0.1 --port $(or $(PORT),8000)

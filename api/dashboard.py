@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.errors import ApiError
+
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE = STATIC_DIR / "dashboard" / "index.html"
 # Only our own origin: a CDN script or a call to another host is refused by the browser.
@@ -34,10 +36,16 @@ router = APIRouter()
 @router.get("/dashboard", include_in_schema=False)
 def dashboard() -> HTMLResponse:
     """The page; its filters live in the query string, read by the page's JS."""
+    if not PAGE.is_file():
+        raise ApiError(404, "dashboard_missing", "the dashboard's files are not installed here")
     return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers=HEADERS)
 
 
 def install(app: FastAPI) -> None:
-    """Add the page and its assets (``/static/…``) to ``app``."""
+    """Add the page and its assets (``/static/…``) to ``app``.
+
+    A package without the assets (e.g. a Lambda zip of ``*.py`` only) still serves the API.
+    """
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -219,6 +219,7 @@ def test_first_page_asks_for_limit_plus_header_row(
         "'C1'",
         "DATE '2000-01-01'",
         f"DATE '{TOMORROW}'",
+        "NULL",  # no channel: every channel
         "0",
         str(RESULT_ROW_CAP),
     ]

@@ -25,7 +25,7 @@ from athena.catalog import load_query
 WORKGROUP, QID = "duffbeer-api", "11111111-2222-3333-4444-555555555555"
 TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 ORDER_SQL = load_query("orders_by_client").sql
-ORDER_PARAMS = ["'C1'", "DATE '2000-01-01'", f"DATE '{TOMORROW}'", "0", str(RESULT_ROW_CAP)]
+ORDER_PARAMS = ["'C1'", "DATE '2000-01-01'", f"DATE '{TOMORROW}'", "NULL", "0", str(RESULT_ROW_CAP)]
 ORDER_COLUMNS = [
     "order_id:varchar",
     "order_date:date",
