@@ -101,8 +101,8 @@ def test_page_opens_on_the_last_30_days_of_data_without_console_errors(
     driver: WebDriver, base_url: str, artifacts: Path
 ) -> None:
     console_errors(driver)  # start clean
-    open_page(driver, f"{base_url}/")
-    assert url_params(driver) == {"from": "2026-10-24", "to": LAST}
+    open_page(driver, f"{base_url}/?client=C00101")
+    assert url_params(driver) == {"from": "2026-10-24", "to": LAST, "client": "C00101"}
     assert driver.find_element(By.ID, "f-from").get_attribute("value") == "2026-10-24"
     assert console_errors(driver) == []
     assert_panels_match_api(driver, base_url, {"from": "2026-10-24", "to": LAST})
