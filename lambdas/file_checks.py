@@ -65,9 +65,7 @@ def _first_line(head: bytes, complete: bool) -> bytes | Rejection:
             return line.rstrip(b"\r")
     if complete:
         return Rejection(EMPTY_FILE, "the file holds only blank lines")
-    return Rejection(
-        UNREADABLE_HEADER, f"no complete header line in the first {len(head)} bytes"
-    )
+    return Rejection(UNREADABLE_HEADER, f"no complete header line in the first {len(head)} bytes")
 
 
 def _missing(columns: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ LOG = logging.getLogger("duffbeer.trigger")
 LOG.setLevel(logging.INFO)
 
 
-class RetryLater(Exception):
+class RunDeferredError(Exception):
     """The file is valid but cannot start now; its message must be redelivered."""
 
 
@@ -85,7 +85,12 @@ def emit_metric(clients: Clients, settings: Settings, name: str, reason: str | N
 
 
 def reject(
-    clients: Clients, settings: Settings, bucket: str, key: str, head: dict[str, Any], why: Rejection
+    clients: Clients,
+    settings: Settings,
+    bucket: str,
+    key: str,
+    head: dict[str, Any],
+    why: Rejection,
 ) -> str:
     sidecar = {
         "reason": why.reason,
@@ -95,9 +100,7 @@ def reject(
         "size": head["ContentLength"],
         "quarantined_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    target = quarantine(
-        clients.s3, bucket, key, head["ETag"], settings.quarantine_prefix, sidecar
-    )
+    target = quarantine(clients.s3, bucket, key, head["ETag"], settings.quarantine_prefix, sidecar)
     log("file_rejected", logging.WARNING, **sidecar, quarantine=f"s3://{bucket}/{target}")
     emit_metric(clients, settings, "FilesRejected", why.reason)
     return "quarantined"
@@ -119,9 +122,7 @@ def validate(
     return header if isinstance(header, Rejection) else None
 
 
-def start_run(
-    clients: Clients, settings: Settings, bucket: str, key: str, run_id: str
-) -> str:
+def start_run(clients: Clients, settings: Settings, bucket: str, key: str, run_id: str) -> str:
     """Claim the run id, start the job; on concurrency limits release and defer."""
     markers = MarkerStore(clients.s3, bucket, settings.marker_prefix)
     source = f"s3://{bucket}/{key}"
@@ -130,7 +131,7 @@ def start_run(
         if marker and marker.state == STARTED:
             log("duplicate_event", run_id=run_id, source=source, job_run_id=marker.job_run_id)
             return "duplicate"
-        raise RetryLater(f"run {run_id} is being started by another delivery")
+        raise RunDeferredError(f"run {run_id} is being started by another delivery")
     args = {"--input_path": source, "--run_id": run_id}
     try:
         job_run_id = clients.glue.start_job_run(JobName=settings.job_name, Arguments=args)[
@@ -141,7 +142,7 @@ def start_run(
         if error_code(exc) in {"ConcurrentRunsExceededException", "ThrottlingException"}:
             log("run_deferred", run_id=run_id, source=source, error=error_code(exc))
             emit_metric(clients, settings, "RunsDeferred", None)
-            raise RetryLater(f"{error_code(exc)} for {source}") from exc
+            raise RunDeferredError(f"{error_code(exc)} for {source}") from exc
         raise
     markers.complete(run_id, source, job_run_id)
     log("run_started", run_id=run_id, source=source, job_run_id=job_run_id)
@@ -150,7 +151,7 @@ def start_run(
 
 
 def process_object(clients: Clients, settings: Settings, bucket: str, raw_key: str) -> str:
-    """Handle one uploaded object; returns the outcome, raises RetryLater to defer."""
+    """Handle one uploaded object; returns the outcome, raises RunDeferredError to defer."""
     key = unquote_plus(raw_key)
     if key.startswith((settings.quarantine_prefix, settings.marker_prefix)):
         return "ignored"
@@ -189,7 +190,7 @@ def handle_sqs(event: Mapping[str, Any], settings: Settings, clients: Clients) -
             for bucket, key in s3_records(json.loads(message["body"])):
                 outcome = process_object(clients, settings, bucket, key)
                 log("object_done", outcome=outcome, bucket=bucket, key=unquote_plus(key))
-        except RetryLater as exc:
+        except RunDeferredError as exc:
             log("message_retry", message_id=message["messageId"], reason=str(exc))
             failures.append({"itemIdentifier": message["messageId"]})
         except Exception as exc:  # keep the message: it retries, then goes to the DLQ
@@ -198,9 +199,7 @@ def handle_sqs(event: Mapping[str, Any], settings: Settings, clients: Clients) -
     return {"batchItemFailures": failures}
 
 
-def handle_event(
-    event: Mapping[str, Any], settings: Settings, clients: Clients
-) -> dict[str, Any]:
+def handle_event(event: Mapping[str, Any], settings: Settings, clients: Clients) -> dict[str, Any]:
     records = event.get("Records", [])
     if records and records[0].get("eventSource") == "aws:sqs":
         return handle_sqs(event, settings, clients)

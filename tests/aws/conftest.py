@@ -51,7 +51,7 @@ def moto_endpoint() -> Iterator[str]:
 def moto(moto_endpoint: str) -> Iterator[str]:
     """A clean account for one test (POST /moto-api/reset)."""
     request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(request) as response:
         assert response.status == 200
     yield moto_endpoint
 

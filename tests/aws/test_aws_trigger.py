@@ -16,8 +16,16 @@ from urllib.parse import quote_plus
 import pytest
 
 from lambdas.s3_ops import MarkerStore, run_id_for
-from lambdas.trigger import RetryLater, Settings, handle_event, process_object
-from tests.aws.trigger_env import HEADER, INPUT, JOB, ROW, Front, build_front, set_job_run_progression
+from lambdas.trigger import RunDeferredError, Settings, handle_event, process_object
+from tests.aws.trigger_env import (
+    HEADER,
+    INPUT,
+    JOB,
+    ROW,
+    Front,
+    build_front,
+    set_job_run_progression,
+)
 
 VALID = HEADER + ROW
 
@@ -65,12 +73,15 @@ def test_valid_upload_starts_one_glue_run_with_input_path_and_deterministic_run_
         front.s3.get_object(Bucket=INPUT, Key=f"_triggers/{run_id}.json")["Body"].read()
     )
     assert marker["state"] == "started" and marker["job_run_id"] == run["Id"]
-    assert "2024/03/orders.csv" in front.keys()
+    assert "2024/03/orders.csv" in front.object_keys()
     assert front.queued_keys() == []
 
 
 def test_semicolon_bom_crlf_header_with_leading_blank_line_is_accepted(front: Front):
-    body = "\ufeff\r\nORDER_ID; Client_Id;product_id;channel;quantity;unit_price;status;order_date;x\r\n"
+    body = (
+        "\ufeff\r\nORDER_ID; Client_Id;product_id;channel;quantity;unit_price;status;"
+        "order_date;x\r\n"
+    )
     front.put("es.csv", body + "O-1;C-1;P-1;store;1;1.234,50;shipped;01/03/2024\r\n")
 
     assert front.deliver() == {"batchItemFailures": []}
@@ -86,7 +97,11 @@ def test_semicolon_bom_crlf_header_with_leading_blank_line_is_accepted(front: Fr
         ("huge.csv", HEADER + ROW * 20, "file_too_large"),
         ("latin1.csv", "order_id,client_id,pr\xf6duct_id\n".encode("latin-1"), "unreadable_header"),
         ("long_header.csv", "x" * 590, "unreadable_header"),
-        ("missing.csv", "order_id,client_id,product_id,channel,quantity\nO-1,C,P,store,1\n", "missing_columns"),
+        (
+            "missing.csv",
+            "order_id,client_id,product_id,channel,quantity\nO-1,C,P,store,1\n",
+            "missing_columns",
+        ),
     ],
 )
 def test_invalid_file_is_moved_to_quarantine_with_reason_and_never_started(
@@ -98,7 +113,7 @@ def test_invalid_file_is_moved_to_quarantine_with_reason_and_never_started(
     assert front.deliver() == {"batchItemFailures": []}
 
     assert front.job_runs() == []
-    assert key not in front.keys()
+    assert key not in front.object_keys()
     copy = front.s3.get_object(Bucket=INPUT, Key=f"quarantine/{key}")["Body"].read()
     assert copy == original
     sidecar = json.loads(
@@ -170,7 +185,10 @@ def test_duplicate_of_a_quarantined_file_does_not_touch_the_quarantine(front: Fr
     front.sqs.send_message(QueueUrl=front.queue_url, MessageBody=message["Body"])
 
     assert front.deliver() == {"batchItemFailures": []}
-    assert front.keys("quarantine/") == ["quarantine/bad.txt", "quarantine/bad.txt.reason.json"]
+    assert front.object_keys("quarantine/") == [
+        "quarantine/bad.txt",
+        "quarantine/bad.txt.reason.json",
+    ]
 
 
 def test_file_arriving_while_job_runs_waits_in_the_queue_and_starts_later(front: Front):
@@ -183,7 +201,9 @@ def test_file_arriving_while_job_runs_waits_in_the_queue_and_starts_later(front:
     assert len(deferred["batchItemFailures"]) == 1
     assert len(front.job_runs()) == 1
     assert front.queued_keys() == ["second.csv"]  # still queued: not lost
-    run_id = run_id_for(INPUT, "second.csv", front.s3.head_object(Bucket=INPUT, Key="second.csv")["ETag"])
+    run_id = run_id_for(
+        INPUT, "second.csv", front.s3.head_object(Bucket=INPUT, Key="second.csv")["ETag"]
+    )
     assert MarkerStore(front.s3, INPUT, "_triggers/").read(run_id) is None  # claim released
 
     assert front.deliver()["batchItemFailures"]  # redelivered while the job still runs
@@ -203,7 +223,7 @@ def test_one_deferred_record_fails_only_its_own_message(front: Front):
     result = front.deliver()
 
     assert len(result["batchItemFailures"]) == 1  # a or c; the other started
-    assert front.keys("quarantine/") == ["quarantine/b.txt", "quarantine/b.txt.reason.json"]
+    assert front.object_keys("quarantine/") == ["quarantine/b.txt", "quarantine/b.txt.reason.json"]
     finish_runs(front)
     assert front.deliver() == {"batchItemFailures": []}
     assert len(front.job_runs()) == 2
@@ -215,9 +235,9 @@ def test_direct_s3_invocation_raises_to_retry_when_the_job_is_busy(front: Front)
     front.put("two.csv", VALID)
     front.receive()
 
-    with pytest.raises(RetryLater):
+    with pytest.raises(RunDeferredError):
         process_object(front.clients, front.settings, INPUT, "two.csv")
-    assert "two.csv" in front.keys()
+    assert "two.csv" in front.object_keys()
 
 
 def test_fresh_claim_by_another_delivery_defers_and_stale_claim_is_taken_over(front: Front):
@@ -227,7 +247,7 @@ def test_fresh_claim_by_another_delivery_defers_and_stale_claim_is_taken_over(fr
     markers = MarkerStore(front.s3, INPUT, "_triggers/")
     assert markers.claim(run_id, "other-worker", stale_after=900)
 
-    with pytest.raises(RetryLater):
+    with pytest.raises(RunDeferredError):
         process_object(front.clients, front.settings, INPUT, "race.csv")
     assert front.job_runs() == []
 
@@ -244,7 +264,7 @@ def test_trigger_never_reacts_to_its_own_quarantine_and_marker_objects(front: Fr
     front.put("_triggers/s3-abc.json", "{}")
 
     assert front.deliver() == {"batchItemFailures": []}
-    assert front.keys("quarantine/") == [
+    assert front.object_keys("quarantine/") == [
         "quarantine/bad.txt",
         "quarantine/bad.txt.reason.json",
         "quarantine/other.txt",
@@ -264,4 +284,4 @@ def test_unexpected_error_keeps_the_message_for_retry_and_dead_letter(front: Fro
     result = handle_event(event, broken, front.clients)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
-    assert "x.csv" in front.keys() and front.keys("_triggers/") == []
+    assert "x.csv" in front.object_keys() and front.object_keys("_triggers/") == []

@@ -31,7 +31,7 @@ def set_job_run_progression(endpoint: str, progression: dict[str, Any] | None) -
         data=json.dumps(body).encode(),
         method="POST",
     )
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(request) as response:
         assert response.status in (200, 201)
 
 
@@ -83,7 +83,7 @@ class Front:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
         return result
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def object_keys(self, prefix: str = "") -> list[str]:
         listing = self.s3.list_objects_v2(Bucket=INPUT, Prefix=prefix)
         return sorted(o["Key"] for o in listing.get("Contents", []))
 
