@@ -76,8 +76,11 @@ def log(event: str, level: int = logging.INFO, **fields: Any) -> None:
 
 def emit_metric(clients: Clients, settings: Settings, name: str, reason: str | None) -> None:
     """Count an outcome; a metrics outage must not block or fail a file."""
-    dims = [{"Name": "Reason", "Value": reason}] if reason else []
-    data = [{"MetricName": name, "Value": 1.0, "Unit": "Count", "Dimensions": dims}]
+    # Undimensioned total (what the alarm watches) plus a per-reason breakdown.
+    data: list[dict[str, Any]] = [{"MetricName": name, "Value": 1.0, "Unit": "Count"}]
+    if reason:
+        dims = [{"Name": "Reason", "Value": reason}]
+        data.append({"MetricName": name, "Value": 1.0, "Unit": "Count", "Dimensions": dims})
     try:
         clients.cloudwatch.put_metric_data(Namespace=settings.metric_namespace, MetricData=data)
     except ClientError as exc:

@@ -13,7 +13,10 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
+
+from scripts.local_moto import permission_over_tls
 
 REGION = "eu-west-1"
 
@@ -36,6 +39,7 @@ def moto_endpoint() -> Iterator[str]:
     }.items():
         mp.setenv(name, value)
     mp.delenv("AWS_PROFILE", raising=False)
+    mp.setattr(FakeBucket, "get_permission", permission_over_tls)  # moto gap, see there
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
