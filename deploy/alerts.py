@@ -4,6 +4,7 @@ CloudWatch alarms on Lambda errors, the dead-letter queue and rejected files."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,7 +16,9 @@ from deploy.policies import topic_policy
 
 def _topic_attributes(ctx: Context) -> dict[str, Any] | None:
     try:
-        return dict(ctx.client("sns").get_topic_attributes(TopicArn=ctx.names.topic_arn)["Attributes"])
+        return dict(
+            ctx.client("sns").get_topic_attributes(TopicArn=ctx.names.topic_arn)["Attributes"]
+        )
     except ClientError as exc:
         if exc.response["Error"]["Code"] in {"NotFound", "NotFoundException"}:
             return None
@@ -31,16 +34,26 @@ def ensure_topic(ctx: Context) -> None:
         sns.create_topic(Name=n.topic, Attributes={"Policy": policy})
 
     def update() -> None:
-        sns.set_topic_attributes(TopicArn=n.topic_arn, AttributeName="Policy", AttributeValue=policy)
+        sns.set_topic_attributes(
+            TopicArn=n.topic_arn, AttributeName="Policy", AttributeValue=policy
+        )
 
     ctx.converge("sns:topic", n.topic, _topic_attributes(ctx), desired, create, update)
     email = ctx.config.alert_email
     if email:
-        subs = [] if ctx.dry_run and _topic_attributes(ctx) is None else sns.list_subscriptions_by_topic(
-            TopicArn=n.topic_arn)["Subscriptions"]  # fmt: skip
+        subs = (
+            []
+            if ctx.dry_run and _topic_attributes(ctx) is None
+            else sns.list_subscriptions_by_topic(TopicArn=n.topic_arn)["Subscriptions"]
+        )
         current = next(({"Endpoint": s["Endpoint"]} for s in subs if s["Endpoint"] == email), None)
-        ctx.converge("sns:subscription", email, current, {"Endpoint": email},
-                     lambda: sns.subscribe(TopicArn=n.topic_arn, Protocol="email", Endpoint=email))  # fmt: skip
+        ctx.converge(
+            "sns:subscription",
+            email,
+            current,
+            {"Endpoint": email},
+            lambda: sns.subscribe(TopicArn=n.topic_arn, Protocol="email", Endpoint=email),
+        )
 
 
 def job_failed_pattern(ctx: Context) -> dict[str, Any]:
@@ -66,33 +79,58 @@ def ensure_job_failed_rule(ctx: Context) -> None:
     target = {"Id": "alerts-topic", "Arn": n.topic_arn}
 
     def put() -> None:
-        events.put_rule(Name=n.job_failed_rule, Description="Glue job failed or timed out",
-                        **desired)  # fmt: skip
+        events.put_rule(
+            Name=n.job_failed_rule, Description="Glue job failed or timed out", **desired
+        )
         events.put_targets(Rule=n.job_failed_rule, Targets=[target])
 
-    ctx.converge("events:rule", n.job_failed_rule, current, {**desired, "Targets": [target]}, put, put)
+    ctx.converge(
+        "events:rule", n.job_failed_rule, current, {**desired, "Targets": [target]}, put, put
+    )
 
 
 def alarm_definitions(ctx: Context) -> list[dict[str, Any]]:
     n, stack = ctx.names, ctx.config.stack
-    common = {"Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1.0,
-              "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-              "TreatMissingData": "notBreaching", "AlarmActions": [n.topic_arn]}  # fmt: skip
+    common = {
+        "Statistic": "Sum",
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "Threshold": 1.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [n.topic_arn],
+    }
     alarms = [
-        {"AlarmName": f"{fn}-errors", "Namespace": "AWS/Lambda", "MetricName": "Errors",
-         "Dimensions": [{"Name": "FunctionName", "Value": fn}],
-         "AlarmDescription": f"Lambda {fn} raised errors", **common}
+        {
+            "AlarmName": f"{fn}-errors",
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": fn}],
+            "AlarmDescription": f"Lambda {fn} raised errors",
+            **common,
+        }
         for fn in (n.trigger_function, n.api_function)
-    ]  # fmt: skip
-    alarms.append({"AlarmName": f"{stack}-upload-dlq-not-empty", "Namespace": "AWS/SQS",
-                   "MetricName": "ApproximateNumberOfMessagesVisible",
-                   "Dimensions": [{"Name": "QueueName", "Value": n.dlq}],
-                   "AlarmDescription": "Uploads that could not start for a day: redrive them",
-                   **{**common, "Statistic": "Maximum"}})  # fmt: skip
-    alarms.append({"AlarmName": f"{stack}-files-rejected", "Namespace": METRIC_NAMESPACE,
-                   "MetricName": "FilesRejected", "Dimensions": [],
-                   "AlarmDescription": "Uploaded files were quarantined (see quarantine/*.reason.json)",
-                   **common})  # fmt: skip
+    ]
+    alarms.append(
+        {
+            "AlarmName": f"{stack}-upload-dlq-not-empty",
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": n.dlq}],
+            "AlarmDescription": "Uploads that could not start for a day: redrive them",
+            **{**common, "Statistic": "Maximum"},
+        }
+    )
+    alarms.append(
+        {
+            "AlarmName": f"{stack}-files-rejected",
+            "Namespace": METRIC_NAMESPACE,
+            "MetricName": "FilesRejected",
+            "Dimensions": [],
+            "AlarmDescription": "Uploaded files were quarantined (see quarantine/*.reason.json)",
+            **common,
+        }
+    )
     return alarms
 
 
@@ -102,13 +140,23 @@ def ensure_alarms(ctx: Context) -> None:
     names = [a["AlarmName"] for a in desired_all]
     existing = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNames=names)["MetricAlarms"]}
     for desired in desired_all:
-        ctx.converge("cloudwatch:alarm", desired["AlarmName"], existing.get(desired["AlarmName"]),
-                     desired, lambda d=desired: cw.put_metric_alarm(**d),
-                     lambda d=desired: cw.put_metric_alarm(**d))  # fmt: skip
+        ctx.converge(
+            "cloudwatch:alarm",
+            desired["AlarmName"],
+            existing.get(desired["AlarmName"]),
+            desired,
+            partial(cw.put_metric_alarm, **desired),
+            partial(cw.put_metric_alarm, **desired),
+        )
 
 
 def teardown_alerts(ctx: Context) -> None:
-    cw, events, sns, n = ctx.client("cloudwatch"), ctx.client("events"), ctx.client("sns"), ctx.names
+    cw, events, sns, n = (
+        ctx.client("cloudwatch"),
+        ctx.client("events"),
+        ctx.client("sns"),
+        ctx.names,
+    )
     names = [a["AlarmName"] for a in alarm_definitions(ctx)]
     existing = {a["AlarmName"] for a in cw.describe_alarms(AlarmNames=names)["MetricAlarms"]}
     for name in names:

@@ -46,8 +46,11 @@ def render_openapi(doc: dict[str, Any], function_arn: str, region: str) -> dict[
             if method in operations:
                 operations[method]["security"] = [{"api_key": []}]
                 operations[method]["x-amazon-apigateway-integration"] = {
-                    "type": "aws_proxy", "httpMethod": "POST", "uri": uri,
-                    "passthroughBehavior": "when_no_match"}  # fmt: skip
+                    "type": "aws_proxy",
+                    "httpMethod": "POST",
+                    "uri": uri,
+                    "passthroughBehavior": "when_no_match",
+                }
     schemes = out.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
     out["x-amazon-apigateway-api-key-source"] = "HEADER"
@@ -89,15 +92,23 @@ def ensure_rest_api(ctx: Context) -> str | None:
         nonlocal api_id
         if create:
             api_id = apigw.import_rest_api(
-                body=body, parameters={"endpointConfigurationTypes": "REGIONAL"})["id"]
+                body=body, parameters={"endpointConfigurationTypes": "REGIONAL"}
+            )["id"]
         else:
             apigw.put_rest_api(restApiId=api_id, mode="overwrite", body=body)
         apigw.create_deployment(restApiId=api_id, stageName=cfg.api_stage)
-        ctx.client("s3").put_object(Bucket=cfg.artifacts_bucket, Key=STATE_KEY, Body=body,
-                                    ServerSideEncryption="AES256")  # fmt: skip
+        ctx.client("s3").put_object(
+            Bucket=cfg.artifacts_bucket, Key=STATE_KEY, Body=body, ServerSideEncryption="AES256"
+        )
 
-    ctx.converge("apigateway:rest-api", ctx.names.rest_api, _applied(ctx) if found else None,
-                 desired, lambda: publish(True), lambda: publish(False))  # fmt: skip
+    ctx.converge(
+        "apigateway:rest-api",
+        ctx.names.rest_api,
+        _applied(ctx) if found else None,
+        desired,
+        lambda: publish(True),
+        lambda: publish(False),
+    )
     return api_id
 
 
@@ -112,29 +123,44 @@ def ensure_invoke_permission(ctx: Context, api_id: str | None) -> None:
     desired = {"Condition": {"ArnLike": {"AWS:SourceArn": source}}}
 
     def add() -> None:
-        lam.add_permission(FunctionName=n.api_function, StatementId=PERMISSION_SID,
-                           Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
-                           SourceArn=source)  # fmt: skip
+        lam.add_permission(
+            FunctionName=n.api_function,
+            StatementId=PERMISSION_SID,
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=source,
+        )
 
     def replace() -> None:
         lam.remove_permission(FunctionName=n.api_function, StatementId=PERMISSION_SID)
         add()
 
-    ctx.converge("lambda:permission", f"{n.api_function}/{PERMISSION_SID}", current, desired,
-                 add, replace)  # fmt: skip
+    ctx.converge(
+        "lambda:permission", f"{n.api_function}/{PERMISSION_SID}", current, desired, add, replace
+    )
 
 
 def ensure_usage_plan(ctx: Context, api_id: str | None) -> None:
     """An API key, and a usage plan binding it to the stage with throttle and daily quota."""
     apigw, cfg, n = ctx.client("apigateway"), ctx.config, ctx.names
     key = _find(apigw.get_api_keys(nameQuery=n.api_key, limit=500)["items"], n.api_key)
-    ctx.converge("apigateway:api-key", n.api_key, key, {"enabled": True},
-                 lambda: apigw.create_api_key(name=n.api_key, enabled=True),
-                 lambda: apigw.update_api_key(apiKey=key["id"] if key else "", patchOperations=[
-                     {"op": "replace", "path": "/enabled", "value": "true"}]))  # fmt: skip
-    desired = {"name": n.usage_plan, "apiStages": [{"apiId": api_id or "NEW", "stage": cfg.api_stage}],
-               "throttle": {"rateLimit": cfg.api_rate_limit, "burstLimit": cfg.api_burst_limit},
-               "quota": {"limit": cfg.api_quota_per_day, "period": "DAY"}}  # fmt: skip
+    ctx.converge(
+        "apigateway:api-key",
+        n.api_key,
+        key,
+        {"enabled": True},
+        lambda: apigw.create_api_key(name=n.api_key, enabled=True),
+        lambda: apigw.update_api_key(
+            apiKey=key["id"] if key else "",
+            patchOperations=[{"op": "replace", "path": "/enabled", "value": "true"}],
+        ),
+    )
+    desired = {
+        "name": n.usage_plan,
+        "apiStages": [{"apiId": api_id or "NEW", "stage": cfg.api_stage}],
+        "throttle": {"rateLimit": cfg.api_rate_limit, "burstLimit": cfg.api_burst_limit},
+        "quota": {"limit": cfg.api_quota_per_day, "period": "DAY"},
+    }
     plan = _find(apigw.get_usage_plans(limit=500)["items"], n.usage_plan)
     patch = [
         {"op": "replace", "path": "/throttle/rateLimit", "value": str(cfg.api_rate_limit)},
@@ -143,11 +169,17 @@ def ensure_usage_plan(ctx: Context, api_id: str | None) -> None:
     ]
     if plan and desired["apiStages"] != plan.get("apiStages"):
         patch.append({"op": "add", "path": "/apiStages", "value": f"{api_id}:{cfg.api_stage}"})
-    action = ctx.converge("apigateway:usage-plan", n.usage_plan, plan, desired,
-                          lambda: apigw.create_usage_plan(**desired),
-                          lambda: apigw.update_usage_plan(usagePlanId=plan["id"] if plan else "",
-                                                          patchOperations=patch))  # fmt: skip
-    if ctx.dry_run or action == CREATE and plan is None:
+    action = ctx.converge(
+        "apigateway:usage-plan",
+        n.usage_plan,
+        plan,
+        desired,
+        lambda: apigw.create_usage_plan(**desired),
+        lambda: apigw.update_usage_plan(
+            usagePlanId=plan["id"] if plan else "", patchOperations=patch
+        ),
+    )
+    if ctx.dry_run or (action == CREATE and plan is None):
         plan = _find(apigw.get_usage_plans(limit=500)["items"], n.usage_plan)
         key = _find(apigw.get_api_keys(nameQuery=n.api_key, limit=500)["items"], n.api_key)
     if plan and key:
@@ -155,7 +187,9 @@ def ensure_usage_plan(ctx: Context, api_id: str | None) -> None:
         if key["id"] not in bound:
             ctx.record("apigateway:usage-plan-key", n.api_key, CREATE)
             if not ctx.dry_run:
-                apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+                apigw.create_usage_plan_key(
+                    usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY"
+                )
     elif ctx.dry_run:
         ctx.record("apigateway:usage-plan-key", n.api_key, CREATE)
 

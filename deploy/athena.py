@@ -8,6 +8,7 @@ the artifacts bucket, so an unchanged view is not re-run (and is reported so).
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -60,19 +61,27 @@ def ensure_workgroup(ctx: Context) -> None:
         "ResultConfigurationUpdates": conf["ResultConfiguration"],
     }
     ctx.converge(
-        "athena:workgroup", name, _workgroup(athena, name), desired,
+        "athena:workgroup",
+        name,
+        _workgroup(athena, name),
+        desired,
         create=lambda: athena.create_work_group(Name=name, **desired),
         update=lambda: athena.update_work_group(
-            WorkGroup=name, Description=desired["Description"],
-            ConfigurationUpdates=updates, State="ENABLED"),
-    )  # fmt: skip
+            WorkGroup=name,
+            Description=desired["Description"],
+            ConfigurationUpdates=updates,
+            State="ENABLED",
+        ),
+    )
 
 
 def load_statements(ctx: Context) -> list[Statement]:
     path = ctx.config.path(ctx.config.ddl_path)
     if not path.is_file():
         raise FileNotFoundError(f"Athena DDL not found: {path}")
-    return parse_ddl(path.read_text(encoding="utf-8"), ctx.names.processed_root, ctx.config.database)
+    return parse_ddl(
+        path.read_text(encoding="utf-8"), ctx.names.processed_root, ctx.config.database
+    )
 
 
 def run_query(ctx: Context, sql: str) -> None:
@@ -89,7 +98,9 @@ def run_query(ctx: Context, sql: str) -> None:
         if status["State"] == "SUCCEEDED":
             return
         if status["State"] in {"FAILED", "CANCELLED"}:
-            raise RuntimeError(f"Athena query failed: {status.get('StateChangeReason')}: {sql[:80]}")
+            raise RuntimeError(
+                f"Athena query failed: {status.get('StateChangeReason')}: {sql[:80]}"
+            )
         time.sleep(1)
     raise TimeoutError(f"Athena query {query_id} did not finish in {QUERY_TIMEOUT_SECONDS}s")
 
@@ -130,16 +141,22 @@ def ensure_tables(ctx: Context) -> None:
         if st.kind == "table" and st.table_input is not None:
             desired = st.table_input
             ctx.converge(
-                "glue:table", f"{st.database}.{st.name}",
-                _table(glue, st.database, st.name), desired,
-                create=lambda d=desired, db=st.database: glue.create_table(DatabaseName=db, TableInput=d),
-                update=lambda d=desired, db=st.database: glue.update_table(DatabaseName=db, TableInput=d),
-            )  # fmt: skip
+                "glue:table",
+                f"{st.database}.{st.name}",
+                _table(glue, st.database, st.name),
+                desired,
+                create=partial(glue.create_table, DatabaseName=st.database, TableInput=desired),
+                update=partial(glue.update_table, DatabaseName=st.database, TableInput=desired),
+            )
         elif st.kind == "view":
             ctx.converge(
-                "athena:view", f"{st.database}.{st.name}", _applied_view(ctx, st), st.sql,
-                create=lambda s=st: _apply_view(ctx, s), update=lambda s=st: _apply_view(ctx, s),
-            )  # fmt: skip
+                "athena:view",
+                f"{st.database}.{st.name}",
+                _applied_view(ctx, st),
+                st.sql,
+                create=partial(_apply_view, ctx, st),
+                update=partial(_apply_view, ctx, st),
+            )
 
 
 def teardown_athena(ctx: Context) -> None:

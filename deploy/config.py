@@ -58,7 +58,9 @@ class DeployConfig:
         if not self.athena_results_bucket:
             object.__setattr__(self, "athena_results_bucket", f"{self.stack}-athena-results")
         if self.bytes_scanned_cutoff < MIN_ATHENA_CUTOFF:
-            raise ConfigError(f"bytes_scanned_cutoff must be >= {MIN_ATHENA_CUTOFF} (Athena minimum)")
+            raise ConfigError(
+                f"bytes_scanned_cutoff must be >= {MIN_ATHENA_CUTOFF} (Athena minimum)"
+            )
         if self.max_concurrent_runs < 1 or self.number_of_workers < 2:
             raise ConfigError("max_concurrent_runs must be >= 1 and number_of_workers >= 2")
 

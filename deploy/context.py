@@ -125,5 +125,9 @@ def differences(desired: Any, current: Any, path: str = "") -> list[str]:
             out += differences(value, c.get(key), f"{path}.{key}" if path else key)
         return out
     if isinstance(d, list) and isinstance(c, list) and len(d) == len(c):
-        return [p for i, (a, b) in enumerate(zip(d, c, strict=True)) for p in differences(a, b, f"{path}[{i}]")]
+        return [
+            p
+            for i, (a, b) in enumerate(zip(d, c, strict=True))
+            for p in differences(a, b, f"{path}[{i}]")
+        ]
     return [] if d == c else [path or "value"]

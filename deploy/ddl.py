@@ -149,7 +149,10 @@ def _statement(sql: str, database: str) -> Statement:
     if db != database:
         raise DdlError(f"{target.name}: DDL database {db!r} is not the configured {database!r}")
     if kind == "VIEW":
-        return Statement("view", db, target.name.lower(), _VIEW.sub("CREATE OR REPLACE VIEW ", sql, 1))
+        return Statement(
+            "view", db, target.name.lower(), _VIEW.sub("CREATE OR REPLACE VIEW ", sql, 1)
+        )
+    assert isinstance(parsed, exp.Create)
     return Statement("table", db, target.name.lower(), sql, table_input(parsed))
 
 

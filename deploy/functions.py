@@ -26,8 +26,14 @@ def trigger_spec(ctx: Context) -> tuple[dict[str, Any], bytes]:
         "MARKER_PREFIX": "_triggers/",
         "METRIC_NAMESPACE": METRIC_NAMESPACE,
     }
-    conf = {"Runtime": RUNTIME, "Handler": "lambdas.trigger.handler", "Role": n.role_arn("trigger"),
-            "Timeout": TRIGGER_TIMEOUT, "MemorySize": 256, "Environment": {"Variables": env}}  # fmt: skip
+    conf = {
+        "Runtime": RUNTIME,
+        "Handler": "lambdas.trigger.handler",
+        "Role": n.role_arn("trigger"),
+        "Timeout": TRIGGER_TIMEOUT,
+        "MemorySize": 256,
+        "Environment": {"Variables": env},
+    }
     return conf, trigger_zip(cfg.repo_root)
 
 
@@ -39,10 +45,19 @@ def api_spec(ctx: Context) -> tuple[dict[str, Any], bytes]:
         deps = None  # the plan does not need the real bundle; never pip-install in a dry run
     else:
         deps = vendor_api_dependencies(cfg.repo_root, cfg.repo_root / "build")
-    env = {"ATHENA_WORKGROUP": n.workgroup, "ATHENA_DATABASE": cfg.database,
-           "ATHENA_OUTPUT_LOCATION": f"s3://{cfg.athena_results_bucket}/results/"}  # fmt: skip
-    conf = {"Runtime": RUNTIME, "Handler": cfg.api_handler, "Role": n.role_arn("api"),
-            "Timeout": API_TIMEOUT, "MemorySize": 512, "Environment": {"Variables": env}}  # fmt: skip
+    env = {
+        "ATHENA_WORKGROUP": n.workgroup,
+        "ATHENA_DATABASE": cfg.database,
+        "ATHENA_OUTPUT_LOCATION": f"s3://{cfg.athena_results_bucket}/results/",
+    }
+    conf = {
+        "Runtime": RUNTIME,
+        "Handler": cfg.api_handler,
+        "Role": n.role_arn("api"),
+        "Timeout": API_TIMEOUT,
+        "MemorySize": 512,
+        "Environment": {"Variables": env},
+    }
     return conf, api_zip(cfg.repo_root, deps if deps is None else Path(deps))
 
 
@@ -62,8 +77,13 @@ def ensure_function(ctx: Context, name: str, conf: dict[str, Any], code: bytes) 
     desired = {**conf, "CodeSha256": sha256_b64(code)}
 
     def create() -> None:
-        lam.create_function(FunctionName=name, Code={"ZipFile": code}, Publish=False,
-                            Architectures=["x86_64"], **conf)  # fmt: skip
+        lam.create_function(
+            FunctionName=name,
+            Code={"ZipFile": code},
+            Publish=False,
+            Architectures=["x86_64"],
+            **conf,
+        )
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
 
     def update() -> None:
@@ -79,16 +99,25 @@ def ensure_function(ctx: Context, name: str, conf: dict[str, Any], code: bytes) 
 
 def ensure_log_group(ctx: Context, group: str) -> None:
     logs, days = ctx.client("logs"), ctx.config.log_retention_days
-    found = [g for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
-             if g["logGroupName"] == group]  # fmt: skip
+    found = [
+        g
+        for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        if g["logGroupName"] == group
+    ]
     current = {"retentionInDays": found[0].get("retentionInDays")} if found else None
 
     def create() -> None:
         logs.create_log_group(logGroupName=group)
         logs.put_retention_policy(logGroupName=group, retentionInDays=days)
 
-    ctx.converge("logs:group", group, current, {"retentionInDays": days}, create,
-                 lambda: logs.put_retention_policy(logGroupName=group, retentionInDays=days))  # fmt: skip
+    ctx.converge(
+        "logs:group",
+        group,
+        current,
+        {"retentionInDays": days},
+        create,
+        lambda: logs.put_retention_policy(logGroupName=group, retentionInDays=days),
+    )
 
 
 def _mapping(ctx: Context) -> dict[str, Any] | None:
@@ -105,12 +134,18 @@ def ensure_queue_mapping(ctx: Context) -> None:
     desired = {"BatchSize": 10, "FunctionResponseTypes": ["ReportBatchItemFailures"]}
     current = _mapping(ctx)
     ctx.converge(
-        "lambda:event-source", f"{n.queue}->{n.trigger_function}", current, desired,
+        "lambda:event-source",
+        f"{n.queue}->{n.trigger_function}",
+        current,
+        desired,
         create=lambda: lam.create_event_source_mapping(
-            EventSourceArn=n.queue_arn(n.queue), FunctionName=n.trigger_function, Enabled=True,
-            **desired),
+            EventSourceArn=n.queue_arn(n.queue),
+            FunctionName=n.trigger_function,
+            Enabled=True,
+            **desired,
+        ),
         update=lambda: lam.update_event_source_mapping(UUID=(current or {}).get("UUID"), **desired),
-    )  # fmt: skip
+    )
 
 
 def ensure_functions(ctx: Context) -> None:
@@ -125,8 +160,9 @@ def ensure_functions(ctx: Context) -> None:
 def teardown_functions(ctx: Context) -> None:
     lam, logs, n = ctx.client("lambda"), ctx.client("logs"), ctx.names
     mapping = _mapping(ctx) if _configuration(lam, n.trigger_function) else None
-    ctx.record("lambda:event-source", f"{n.queue}->{n.trigger_function}",
-               DELETE if mapping else ABSENT)  # fmt: skip
+    ctx.record(
+        "lambda:event-source", f"{n.queue}->{n.trigger_function}", DELETE if mapping else ABSENT
+    )
     if mapping and not ctx.dry_run:
         lam.delete_event_source_mapping(UUID=mapping["UUID"])
     for function in (n.trigger_function, n.api_function):

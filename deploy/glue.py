@@ -21,7 +21,12 @@ CRAWLER_EXCLUSIONS = ["_runs/**", "**/_SUCCESS", "**/_temporary/**", "**_$folder
 
 def _missing(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] in {
-        "EntityNotFoundException", "404", "NoSuchKey", "NoSuchBucket", "NotFound"}  # fmt: skip
+        "EntityNotFoundException",
+        "404",
+        "NoSuchKey",
+        "NoSuchBucket",
+        "NotFound",
+    }
 
 
 def _read(call: Any, **kw: Any) -> Any:
@@ -41,8 +46,14 @@ def ensure_object(ctx: Context, key: str, body: bytes, content_type: str) -> Non
     current = None if head is None else {"sha256": head.get("Metadata", {}).get("sha256")}
 
     def put() -> None:
-        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
-                      Metadata={"sha256": digest}, ServerSideEncryption="AES256")  # fmt: skip
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            Metadata={"sha256": digest},
+            ServerSideEncryption="AES256",
+        )
 
     ctx.converge("s3:object", f"s3://{bucket}/{key}", current, {"sha256": digest}, put, put)
 
@@ -60,8 +71,11 @@ def job_definition(ctx: Context) -> dict[str, Any]:
     return {
         "Description": "DuffBeer orders: validate, upsert and partition uploaded order files",
         "Role": n.role_arn("glue-job"),
-        "Command": {"Name": "glueetl", "ScriptLocation": n.artifacts_prefix + "process_orders.py",
-                    "PythonVersion": "3"},
+        "Command": {
+            "Name": "glueetl",
+            "ScriptLocation": n.artifacts_prefix + "process_orders.py",
+            "PythonVersion": "3",
+        },
         "DefaultArguments": {
             "--extra-py-files": n.artifacts_prefix + "transforms.zip",
             "--output_path": f"s3://{cfg.processed_bucket}/",
@@ -76,7 +90,7 @@ def job_definition(ctx: Context) -> dict[str, Any]:
         "GlueVersion": "5.1",
         "WorkerType": cfg.worker_type,
         "NumberOfWorkers": cfg.number_of_workers,
-    }  # fmt: skip
+    }
 
 
 def ensure_job(ctx: Context) -> None:
@@ -84,10 +98,13 @@ def ensure_job(ctx: Context) -> None:
     desired = job_definition(ctx)
     found = _read(glue.get_job, JobName=name)
     ctx.converge(
-        "glue:job", name, found and found["Job"], desired,
+        "glue:job",
+        name,
+        found and found["Job"],
+        desired,
         create=lambda: glue.create_job(Name=name, **desired),
         update=lambda: glue.update_job(JobName=name, JobUpdate=desired),
-    )  # fmt: skip
+    )
 
 
 def ensure_database(ctx: Context) -> None:
@@ -95,10 +112,13 @@ def ensure_database(ctx: Context) -> None:
     desired = {"Name": name, "Description": "DuffBeer processed orders (Athena tables)"}
     found = _read(glue.get_database, Name=name)
     ctx.converge(
-        "glue:database", name, found and found["Database"], desired,
+        "glue:database",
+        name,
+        found and found["Database"],
+        desired,
         create=lambda: glue.create_database(DatabaseInput=desired),
         update=lambda: glue.update_database(Name=name, DatabaseInput=desired),
-    )  # fmt: skip
+    )
 
 
 def crawler_definition(ctx: Context) -> dict[str, Any]:
@@ -107,13 +127,16 @@ def crawler_definition(ctx: Context) -> dict[str, Any]:
     return {
         "Role": ctx.names.role_arn("crawler"),
         "DatabaseName": ctx.config.database,
-        "Description": "Discovers new folders under the processed root; the DDL stays authoritative",
-        "Targets": {"S3Targets": [{"Path": f"s3://{ctx.config.processed_bucket}/",
-                                   "Exclusions": CRAWLER_EXCLUSIONS}]},
+        "Description": "Discovers new folders under the processed root; the DDL wins",
+        "Targets": {
+            "S3Targets": [
+                {"Path": f"s3://{ctx.config.processed_bucket}/", "Exclusions": CRAWLER_EXCLUSIONS}
+            ]
+        },
         "SchemaChangePolicy": {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
         "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
         "Configuration": json.dumps({"Version": 1.0, "CrawlerOutput": output}),
-    }  # fmt: skip
+    }
 
 
 def ensure_crawler(ctx: Context) -> None:
@@ -121,10 +144,13 @@ def ensure_crawler(ctx: Context) -> None:
     desired = crawler_definition(ctx)
     found = _read(glue.get_crawler, Name=name)
     ctx.converge(
-        "glue:crawler", name, found and found["Crawler"], desired,
+        "glue:crawler",
+        name,
+        found and found["Crawler"],
+        desired,
         create=lambda: glue.create_crawler(Name=name, **desired),
         update=lambda: glue.update_crawler(Name=name, **desired),
-    )  # fmt: skip
+    )
 
 
 def teardown_glue(ctx: Context) -> None:
@@ -132,9 +158,14 @@ def teardown_glue(ctx: Context) -> None:
     steps = [
         ("glue:crawler", n.crawler, glue.get_crawler, {"Name": n.crawler}, glue.delete_crawler),
         ("glue:job", n.job, glue.get_job, {"JobName": n.job}, glue.delete_job),
-        ("glue:database", ctx.config.database, glue.get_database, {"Name": ctx.config.database},
-         glue.delete_database),
-    ]  # fmt: skip
+        (
+            "glue:database",
+            ctx.config.database,
+            glue.get_database,
+            {"Name": ctx.config.database},
+            glue.delete_database,
+        ),
+    ]
     for kind, name, get, key, delete in steps:
         exists = _read(get, **key) is not None
         ctx.record(kind, name, DELETE if exists else ABSENT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -48,7 +49,9 @@ def ensure_roles(ctx: Context) -> None:
                     RoleName=role, PolicyDocument=json.dumps(desired["Trust"])
                 )
             iam.put_role_policy(
-                RoleName=role, PolicyName=INLINE_POLICY, PolicyDocument=json.dumps(desired["Inline"])
+                RoleName=role,
+                PolicyName=INLINE_POLICY,
+                PolicyDocument=json.dumps(desired["Inline"]),
             )
 
         ctx.converge(
@@ -56,7 +59,7 @@ def ensure_roles(ctx: Context) -> None:
             role,
             _current(iam, role),
             desired,
-            create=lambda put=put: put(create=True),
+            create=partial(put, create=True),
             update=put,
         )
 

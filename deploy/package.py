@@ -41,7 +41,9 @@ def build_zip(entries: Iterable[tuple[str, Path]]) -> bytes:
     return buffer.getvalue()
 
 
-def package_entries(repo: Path, package: str, only: Iterable[str] | None = None) -> list[tuple[str, Path]]:
+def package_entries(
+    repo: Path, package: str, only: Iterable[str] | None = None
+) -> list[tuple[str, Path]]:
     """A Python package's files under their import path (e.g. transforms/contract.py)."""
     root = repo / package
     if not (root / "__init__.py").is_file():
@@ -80,11 +82,25 @@ def api_zip(repo: Path, dependencies: Path | None) -> bytes:
 def pip_vendor_command(target: Path, constraints: Path) -> list[str]:
     """pip installs Lambda-compatible wheels (manylinux, CPython 3.11) into `target`."""
     return [
-        sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-        "--platform", "manylinux2014_x86_64", "--implementation", "cp",
-        "--python-version", "3.11", "--only-binary=:all:",
-        "--target", str(target), "-c", str(constraints), *API_REQUIREMENTS,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--platform",
+        "manylinux2014_x86_64",
+        "--implementation",
+        "cp",
+        "--python-version",
+        "3.11",
+        "--only-binary=:all:",
+        "--target",
+        str(target),
+        "-c",
+        str(constraints),
+        *API_REQUIREMENTS,
+    ]
 
 
 def vendor_api_dependencies(repo: Path, build_dir: Path) -> Path:

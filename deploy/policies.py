@@ -58,29 +58,45 @@ def glue_job_policy(names: Names) -> Policy:
     c = names.config
     b = names.bucket_arn
     return _doc(
-        _allow("ListBuckets", ["s3:ListBucket", "s3:GetBucketLocation"],
-               [b(c.input_bucket), b(c.processed_bucket), b(c.artifacts_bucket)]),
+        _allow(
+            "ListBuckets",
+            ["s3:ListBucket", "s3:GetBucketLocation"],
+            [b(c.input_bucket), b(c.processed_bucket), b(c.artifacts_bucket)],
+        ),
         _allow("ReadInput", ["s3:GetObject"], [b(c.input_bucket, "*")]),
         _allow("ReadCode", ["s3:GetObject"], [b(c.artifacts_bucket, "glue/*")]),
-        _allow("TempDir", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-               [b(c.artifacts_bucket, "glue-temp/*")]),
-        _allow("WriteProcessed",
-               ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-               [b(c.processed_bucket, "*")]),
+        _allow(
+            "TempDir",
+            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            [b(c.artifacts_bucket, "glue-temp/*")],
+        ),
+        _allow(
+            "WriteProcessed",
+            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            [b(c.processed_bucket, "*")],
+        ),
         _logs(names, "/aws-glue/*", create_group=True),
         _put_metrics("Glue"),
-    )  # fmt: skip
+    )
 
 
 def crawler_policy(names: Names) -> Policy:
     """Read the processed bucket; add tables/partitions for new folders in one database."""
     c = names.config
     catalog = [
-        "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable",
-        "glue:UpdateTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-        "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition",
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetTables",
+        "glue:CreateTable",
+        "glue:UpdateTable",
+        "glue:GetPartition",
+        "glue:GetPartitions",
+        "glue:BatchGetPartition",
+        "glue:CreatePartition",
+        "glue:BatchCreatePartition",
+        "glue:UpdatePartition",
         "glue:BatchUpdatePartition",
-    ]  # fmt: skip
+    ]
     return _doc(
         _allow("List", ["s3:ListBucket"], [names.bucket_arn(c.processed_bucket)]),
         _allow("Read", ["s3:GetObject"], [names.bucket_arn(c.processed_bucket, "*")]),
@@ -97,16 +113,25 @@ def trigger_policy(names: Names) -> Policy:
         # ListBucket makes a missing key a 404 (not a 403) on HEAD.
         _allow("List", ["s3:ListBucket"], [b(c.input_bucket)]),
         _allow("ReadUploads", ["s3:GetObject", "s3:DeleteObject"], [b(c.input_bucket, "*")]),
-        _allow("WriteOwnPrefixes", ["s3:PutObject"],
-               [b(c.input_bucket, "quarantine/*"), b(c.input_bucket, "_triggers/*")]),
+        _allow(
+            "WriteOwnPrefixes",
+            ["s3:PutObject"],
+            [b(c.input_bucket, "quarantine/*"), b(c.input_bucket, "_triggers/*")],
+        ),
         _allow("StartJob", ["glue:StartJobRun"], [names.job_arn]),
-        _allow("ConsumeQueue",
-               ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                "sqs:ChangeMessageVisibility"],
-               [names.queue_arn(names.queue)]),
+        _allow(
+            "ConsumeQueue",
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            [names.queue_arn(names.queue)],
+        ),
         _logs(names, names.log_group(names.trigger_function), create_group=False),
         _put_metrics(METRIC_NAMESPACE),
-    )  # fmt: skip
+    )
 
 
 def api_policy(names: Names) -> Policy:
@@ -114,23 +139,46 @@ def api_policy(names: Names) -> Policy:
     c = names.config
     b = names.bucket_arn
     return _doc(
-        _allow("Athena",
-               ["athena:StartQueryExecution", "athena:GetQueryExecution",
-                "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
-               [names.workgroup_arn]),
-        _allow("Catalog",
-               ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
-                "glue:GetPartitions"],
-               names.glue_catalog_arns()),
-        _allow("ListData", ["s3:ListBucket", "s3:GetBucketLocation"],
-               [b(c.processed_bucket), b(c.athena_results_bucket)]),
+        _allow(
+            "Athena",
+            [
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "athena:StopQueryExecution",
+                "athena:GetWorkGroup",
+            ],
+            [names.workgroup_arn],
+        ),
+        _allow(
+            "Catalog",
+            [
+                "glue:GetDatabase",
+                "glue:GetTable",
+                "glue:GetTables",
+                "glue:GetPartition",
+                "glue:GetPartitions",
+            ],
+            names.glue_catalog_arns(),
+        ),
+        _allow(
+            "ListData",
+            ["s3:ListBucket", "s3:GetBucketLocation"],
+            [b(c.processed_bucket), b(c.athena_results_bucket)],
+        ),
         _allow("ReadData", ["s3:GetObject"], [b(c.processed_bucket, "*")]),
-        _allow("QueryResults",
-               ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
-                "s3:ListMultipartUploadParts"],
-               [b(c.athena_results_bucket, "*")]),
+        _allow(
+            "QueryResults",
+            [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
+            [b(c.athena_results_bucket, "*")],
+        ),
         _logs(names, names.log_group(names.api_function), create_group=False),
-    )  # fmt: skip
+    )
 
 
 # purpose -> (trusted service, inline policy builder)

@@ -4,6 +4,7 @@ input bucket's event notification."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,14 +29,27 @@ def _rule(rule_id: str, prefix: str, **action: Any) -> dict[str, Any]:
 
 def lifecycle_rules(ctx: Context, bucket: str) -> list[dict[str, Any]]:
     cfg = ctx.config
-    rules = [_rule("abort-incomplete-uploads", "", AbortIncompleteMultipartUpload={"DaysAfterInitiation": 7})]
+    rules = [
+        _rule(
+            "abort-incomplete-uploads",
+            "",
+            AbortIncompleteMultipartUpload={"DaysAfterInitiation": 7},
+        )
+    ]
     if bucket == cfg.athena_results_bucket:
-        rules.append(_rule("expire-query-results", "", Expiration={"Days": cfg.athena_results_expire_days}))
+        rules.append(
+            _rule("expire-query-results", "", Expiration={"Days": cfg.athena_results_expire_days})
+        )
     if bucket == cfg.input_bucket:
         rules.append(_rule("expire-run-markers", "_triggers/", Expiration={"Days": MARKER_DAYS}))
-        rules.append(_rule("expire-replaced-versions", "",
-                           NoncurrentVersionExpiration={"NoncurrentDays": NONCURRENT_DAYS}))
-    return rules  # fmt: skip
+        rules.append(
+            _rule(
+                "expire-replaced-versions",
+                "",
+                NoncurrentVersionExpiration={"NoncurrentDays": NONCURRENT_DAYS},
+            )
+        )
+    return rules
 
 
 def desired_bucket(ctx: Context, bucket: str) -> dict[str, Any]:
@@ -46,7 +60,9 @@ def desired_bucket(ctx: Context, bucket: str) -> dict[str, Any]:
             ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
             True,
         ),
-        "Encryption": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        "Encryption": {
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
         "Policy": tls_only_bucket_policy(ctx.names, bucket),
         "Versioning": "Enabled" if bucket == ctx.config.input_bucket else "",
         "Lifecycle": lifecycle_rules(ctx, bucket),
@@ -70,30 +86,50 @@ def current_bucket(s3: Any, bucket: str) -> dict[str, Any] | None:
             return None
         raise
     return {
-        "PublicAccessBlock": _get(s3.get_public_access_block, {"NoSuchPublicAccessBlockConfiguration"},
-                                  lambda r: r["PublicAccessBlockConfiguration"], Bucket=bucket),
-        "Encryption": _get(s3.get_bucket_encryption, {"ServerSideEncryptionConfigurationNotFoundError"},
-                           lambda r: r["ServerSideEncryptionConfiguration"], Bucket=bucket),
-        "Policy": _get(s3.get_bucket_policy, {"NoSuchBucketPolicy"}, lambda r: r["Policy"], Bucket=bucket),
+        "PublicAccessBlock": _get(
+            s3.get_public_access_block,
+            {"NoSuchPublicAccessBlockConfiguration"},
+            lambda r: r["PublicAccessBlockConfiguration"],
+            Bucket=bucket,
+        ),
+        "Encryption": _get(
+            s3.get_bucket_encryption,
+            {"ServerSideEncryptionConfigurationNotFoundError"},
+            lambda r: r["ServerSideEncryptionConfiguration"],
+            Bucket=bucket,
+        ),
+        "Policy": _get(
+            s3.get_bucket_policy, {"NoSuchBucketPolicy"}, lambda r: r["Policy"], Bucket=bucket
+        ),
         "Versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status", ""),
-        "Lifecycle": _get(s3.get_bucket_lifecycle_configuration, {"NoSuchLifecycleConfiguration"},
-                          lambda r: r["Rules"], Bucket=bucket),
-    }  # fmt: skip
+        "Lifecycle": _get(
+            s3.get_bucket_lifecycle_configuration,
+            {"NoSuchLifecycleConfiguration"},
+            lambda r: r["Rules"],
+            Bucket=bucket,
+        ),
+    }
 
 
 def _apply_bucket(ctx: Context, bucket: str, desired: dict[str, Any], create: bool) -> None:
     s3 = ctx.client("s3")
     if create:
-        location = {} if ctx.config.region == "us-east-1" else {
-            "CreateBucketConfiguration": {"LocationConstraint": ctx.config.region}}
+        location = (
+            {}
+            if ctx.config.region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": ctx.config.region}}
+        )
         s3.create_bucket(Bucket=bucket, **location)
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=desired["PublicAccessBlock"])
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration=desired["PublicAccessBlock"]
+    )
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=desired["Encryption"])
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(desired["Policy"]))
     if desired["Versioning"]:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_lifecycle_configuration(
-        Bucket=bucket, LifecycleConfiguration={"Rules": desired["Lifecycle"]})  # fmt: skip
+        Bucket=bucket, LifecycleConfiguration={"Rules": desired["Lifecycle"]}
+    )
 
 
 def ensure_buckets(ctx: Context) -> None:
@@ -101,10 +137,13 @@ def ensure_buckets(ctx: Context) -> None:
         desired = desired_bucket(ctx, bucket)
         current = current_bucket(ctx.client("s3"), bucket)
         ctx.converge(
-            "s3:bucket", bucket, current, desired,
-            create=lambda b=bucket, d=desired: _apply_bucket(ctx, b, d, create=True),
-            update=lambda b=bucket, d=desired: _apply_bucket(ctx, b, d, create=False),
-        )  # fmt: skip
+            "s3:bucket",
+            bucket,
+            current,
+            desired,
+            create=partial(_apply_bucket, ctx, bucket, desired, create=True),
+            update=partial(_apply_bucket, ctx, bucket, desired, create=False),
+        )
 
 
 def queue_url(ctx: Context, name: str) -> str | None:
@@ -123,10 +162,13 @@ def _ensure_queue(ctx: Context, name: str, attributes: dict[str, str]) -> None:
     if url:
         current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     ctx.converge(
-        "sqs:queue", name, current, attributes,
+        "sqs:queue",
+        name,
+        current,
+        attributes,
         create=lambda: sqs.create_queue(QueueName=name, Attributes=attributes),
         update=lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes),
-    )  # fmt: skip
+    )
 
 
 def ensure_queues(ctx: Context) -> None:
@@ -135,30 +177,44 @@ def ensure_queues(ctx: Context) -> None:
     base = {"MessageRetentionPeriod": str(RETENTION_SECONDS), "SqsManagedSseEnabled": "true"}
     _ensure_queue(ctx, n.dlq, base)
     redrive = {"deadLetterTargetArn": n.queue_arn(n.dlq), "maxReceiveCount": QUEUE_MAX_RECEIVES}
-    _ensure_queue(ctx, n.queue, {
-        **base,
-        "VisibilityTimeout": str(QUEUE_VISIBILITY_SECONDS),
-        "RedrivePolicy": json.dumps(redrive),
-        "Policy": json.dumps(queue_policy(n)),
-    })  # fmt: skip
+    _ensure_queue(
+        ctx,
+        n.queue,
+        {
+            **base,
+            "VisibilityTimeout": str(QUEUE_VISIBILITY_SECONDS),
+            "RedrivePolicy": json.dumps(redrive),
+            "Policy": json.dumps(queue_policy(n)),
+        },
+    )
 
 
 def ensure_notification(ctx: Context) -> None:
     """Every ObjectCreated in the input bucket goes to the queue (the trigger ignores its
     own quarantine/ and _triggers/ writes)."""
     s3, bucket = ctx.client("s3"), ctx.config.input_bucket
-    desired = [{"Id": "upload-trigger", "QueueArn": ctx.names.queue_arn(ctx.names.queue),
-                "Events": ["s3:ObjectCreated:*"]}]  # fmt: skip
+    desired = [
+        {
+            "Id": "upload-trigger",
+            "QueueArn": ctx.names.queue_arn(ctx.names.queue),
+            "Events": ["s3:ObjectCreated:*"],
+        }
+    ]
     current = None
     if current_bucket_exists(s3, bucket):
         current = s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations")
     ctx.converge(
-        "s3:notification", bucket, current, desired,
+        "s3:notification",
+        bucket,
+        current,
+        desired,
         create=lambda: s3.put_bucket_notification_configuration(
-            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": desired}),
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": desired}
+        ),
         update=lambda: s3.put_bucket_notification_configuration(
-            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": desired}),
-    )  # fmt: skip
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": desired}
+        ),
+    )
 
 
 def current_bucket_exists(s3: Any, bucket: str) -> bool:
@@ -188,9 +244,13 @@ def teardown_buckets(ctx: Context) -> None:
         # The artifacts bucket only holds what the deployer wrote: always emptied.
         owned = bucket == ctx.config.artifacts_bucket
         if objects and not (ctx.force or owned):
-            ctx.record("s3:bucket", bucket, RETAINED, f"{len(objects)} object versions; use --force")
+            ctx.record(
+                "s3:bucket", bucket, RETAINED, f"{len(objects)} object versions; use --force"
+            )
             continue
-        ctx.record("s3:bucket", bucket, DELETE, f"{len(objects)} object versions" if objects else "")
+        ctx.record(
+            "s3:bucket", bucket, DELETE, f"{len(objects)} object versions" if objects else ""
+        )
         if ctx.dry_run:
             continue
         for start in range(0, len(objects), 1000):

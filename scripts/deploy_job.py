@@ -18,9 +18,9 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from deploy.config import DEFAULT_CONFIG, ConfigError, load_config  # noqa: E402
-from deploy.context import Change, Context  # noqa: E402
-from deploy.stack import deploy, incomplete, summary, teardown  # noqa: E402
+from deploy.config import DEFAULT_CONFIG, ConfigError, load_config
+from deploy.context import Change, Context
+from deploy.stack import deploy, incomplete, summary, teardown
 
 EXIT_RETAINED = 3
 
@@ -36,8 +36,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-type")
     parser.add_argument("--number-of-workers", type=int)
     parser.add_argument("--bytes-scanned-cutoff", type=int, help="Athena per-query cutoff")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override any config key (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config key (repeatable)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--teardown", action="store_true", help="delete the whole stack")
     parser.add_argument("--force", action="store_true", help="teardown: empty non-empty buckets")
@@ -46,8 +51,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
-    named = ("stack", "region", "endpoint_url", "input_bucket", "processed_bucket",
-             "worker_type", "number_of_workers", "bytes_scanned_cutoff")  # fmt: skip
+    named = (
+        "stack",
+        "region",
+        "endpoint_url",
+        "input_bucket",
+        "processed_bucket",
+        "worker_type",
+        "number_of_workers",
+        "bytes_scanned_cutoff",
+    )
     out: dict[str, Any] = {k: getattr(args, k) for k in named}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -75,8 +88,12 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    ctx = Context(config, session or boto3.Session(region_name=config.region),
-                  dry_run=args.dry_run, force=args.force)  # fmt: skip
+    ctx = Context(
+        config,
+        session or boto3.Session(region_name=config.region),
+        dry_run=args.dry_run,
+        force=args.force,
+    )
     try:
         changes = teardown(ctx) if args.teardown else deploy(ctx)
     except (FileNotFoundError, ValueError) as exc:

@@ -46,7 +46,8 @@ PARTITIONED BY (ingest_date date)
 STORED AS PARQUET
 LOCATION '${{processed_location}}/rejected_orders/'
 TBLPROPERTIES ('projection.enabled'='true', 'projection.ingest_date.type'='date',
-  'projection.ingest_date.format'='yyyy-MM-dd', 'projection.ingest_date.range'='2000-01-01,NOW+1DAYS');
+  'projection.ingest_date.format'='yyyy-MM-dd',
+  'projection.ingest_date.range'='2000-01-01,NOW+1DAYS');
 
 /* the API's view: one line per order line, statuses as text; a ; in a comment */
 CREATE OR REPLACE VIEW duffbeer.processed_orders AS
@@ -62,24 +63,38 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "operationId": "orders_by_client",
                 "parameters": [
-                    {"name": "client_id", "in": "path", "required": True,
-                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}},
-                    {"name": "from", "in": "query", "required": False,
-                     "schema": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}},
+                    {
+                        "name": "client_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    },
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]
+                        },
+                    },
                 ],
                 "responses": {"200": {"description": "Orders of the client"}},
             }
         },
         "/sales-by-product": {
-            "get": {"operationId": "sales_by_product",
-                    "responses": {"200": {"description": "Net sales per product"}}}
+            "get": {
+                "operationId": "sales_by_product",
+                "responses": {"200": {"description": "Net sales per product"}},
+            }
         },
         "/order-status-report": {
-            "get": {"operationId": "order_status_report",
-                    "responses": {"200": {"description": "Orders per status"}}}
+            "get": {
+                "operationId": "order_status_report",
+                "responses": {"200": {"description": "Orders per status"}},
+            }
         },
     },
-}  # fmt: skip
+}
 
 JOB_SCRIPT = '"""Fixture Glue entry script (the real one is glue_jobs/process_orders.py)."""\n'
 
