@@ -244,6 +244,195 @@ def topic_policy(names: Names) -> Policy:
     )
 
 
+def deployer_policy(names: Names) -> Policy:
+    """What scripts/deploy_job.py itself needs: this stack's resources, nothing else."""
+    c, r, a, stack = names.config, names.region, names.account, names.config.stack
+    buckets = [names.bucket_arn(b) for b in c.buckets]
+    role_arns = [names.role_arn(p) for p in ROLES]
+    apigw = [
+        f"arn:aws:apigateway:{r}::/{p}"
+        for p in ("restapis", "restapis/*", "usageplans", "usageplans/*", "apikeys", "apikeys/*")
+    ]
+    glue = [
+        names.job_arn,
+        f"arn:aws:glue:{r}:{a}:crawler/{names.crawler}",
+        *names.glue_catalog_arns(),
+    ]
+    functions = [names.function_arn(names.trigger_function), names.function_arn(names.api_function)]
+    return _doc(
+        _allow(
+            "Buckets",
+            [
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:ListBucket",
+                "s3:ListBucketVersions",
+                "s3:GetBucket*",
+                "s3:PutBucket*",
+                "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration",
+            ],
+            buckets,
+        ),
+        _allow(
+            "Objects",
+            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            [f"{b}/*" for b in buckets],
+        ),
+        _allow(
+            "Queues",
+            [
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:GetQueueUrl",
+                "sqs:GetQueueAttributes",
+                "sqs:SetQueueAttributes",
+            ],
+            [names.queue_arn(names.queue), names.queue_arn(names.dlq)],
+        ),
+        _allow(
+            "Topic",
+            [
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:ListSubscriptionsByTopic",
+            ],
+            [names.topic_arn],
+        ),
+        _allow(
+            "Roles",
+            [
+                "iam:GetRole",
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:GetRolePolicy",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:DetachRolePolicy",
+            ],
+            role_arns,
+        ),
+        _allow(
+            "PassRoles",
+            ["iam:PassRole"],
+            role_arns,
+            Condition={
+                "StringEquals": {
+                    "iam:PassedToService": ["glue.amazonaws.com", "lambda.amazonaws.com"]
+                }
+            },
+        ),
+        _allow(
+            "Glue",
+            [
+                "glue:GetJob",
+                "glue:CreateJob",
+                "glue:UpdateJob",
+                "glue:DeleteJob",
+                "glue:GetCrawler",
+                "glue:CreateCrawler",
+                "glue:UpdateCrawler",
+                "glue:DeleteCrawler",
+                "glue:GetDatabase",
+                "glue:CreateDatabase",
+                "glue:UpdateDatabase",
+                "glue:DeleteDatabase",
+                "glue:GetTable",
+                "glue:CreateTable",
+                "glue:UpdateTable",
+                "glue:DeleteTable",
+            ],
+            glue,
+        ),
+        _allow(
+            "Athena",
+            [
+                "athena:GetWorkGroup",
+                "athena:CreateWorkGroup",
+                "athena:UpdateWorkGroup",
+                "athena:DeleteWorkGroup",
+                "athena:StartQueryExecution",
+                "athena:GetQueryExecution",
+            ],
+            [names.workgroup_arn],
+        ),
+        _allow(
+            "Functions",
+            [
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:AddPermission",
+                "lambda:RemovePermission",
+                "lambda:GetPolicy",
+            ],
+            functions,
+        ),
+        _allow(
+            "EventSource",
+            [
+                "lambda:ListEventSourceMappings",
+                "lambda:GetEventSourceMapping",
+                "lambda:CreateEventSourceMapping",
+                "lambda:UpdateEventSourceMapping",
+                "lambda:DeleteEventSourceMapping",
+            ],
+            [f"arn:aws:lambda:{r}:{a}:event-source-mapping:*"],
+            Condition={"StringLike": {"lambda:FunctionArn": functions[0]}},
+        ),
+        _allow(
+            "LogGroups",
+            [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DescribeLogGroups",
+            ],
+            [f"arn:aws:logs:{r}:{a}:log-group:*"],
+        ),
+        _allow(
+            "ApiGateway",
+            [
+                "apigateway:GET",
+                "apigateway:POST",
+                "apigateway:PUT",
+                "apigateway:PATCH",
+                "apigateway:DELETE",
+            ],
+            apigw,
+        ),
+        _allow(
+            "Events",
+            [
+                "events:PutRule",
+                "events:DescribeRule",
+                "events:DeleteRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:ListTargetsByRule",
+                "events:ListRules",
+            ],
+            [f"arn:aws:events:{r}:{a}:rule/*"],
+        ),
+        _allow(
+            "Alarms",
+            ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
+            [f"arn:aws:cloudwatch:{r}:{a}:alarm:{stack}-*"],
+        ),
+    )
+
+
 def all_policies(names: Names) -> dict[str, Policy]:
     """Every document the deployer writes, for review and for the policy tests."""
     docs: dict[str, Policy] = {}
@@ -254,4 +443,5 @@ def all_policies(names: Names) -> dict[str, Policy]:
         docs[f"bucket:{bucket}"] = tls_only_bucket_policy(names, bucket)
     docs["queue"] = queue_policy(names)
     docs["topic"] = topic_policy(names)
+    docs["deployer"] = deployer_policy(names)
     return docs

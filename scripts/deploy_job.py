@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deploy.config import DEFAULT_CONFIG, ConfigError, load_config
 from deploy.context import Change, Context
+from deploy.names import Names
+from deploy.policies import deployer_policy
 from deploy.stack import deploy, incomplete, summary, teardown
 
 EXIT_RETAINED = 3
@@ -47,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--teardown", action="store_true", help="delete the whole stack")
     parser.add_argument("--force", action="store_true", help="teardown: empty non-empty buckets")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--print-deployer-policy",
+        metavar="ACCOUNT_ID",
+        help="print the IAM policy this script needs in ACCOUNT_ID, then exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -88,6 +96,9 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.print_deployer_policy:
+        print(json.dumps(deployer_policy(Names(config, args.print_deployer_policy)), indent=2))
+        return 0
     ctx = Context(
         config,
         session or boto3.Session(region_name=config.region),
@@ -96,7 +107,7 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     )
     try:
         changes = teardown(ctx) if args.teardown else deploy(ctx)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, BotoCoreError, ClientError) as exc:
         print_plan(ctx.changes, args.json, args.dry_run)
         print(f"error: {exc}", file=sys.stderr)
         return 2
