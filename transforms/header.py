@@ -1,0 +1,80 @@
+"""Header sniffing: delimiter detection and required-column check on a file's first bytes.
+
+Pure Python, shared by the Glue job (per input file) and the upload trigger (on a
+ranged GET), so both accept and reject exactly the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+
+from transforms.contract import DELIMITERS, REQUIRED_COLUMNS, normalise_header
+
+HEAD_BYTES = 64 * 1024  # a header line longer than this is not an order file
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class HeaderCheck:
+    """Outcome of reading a header: ``reason`` is None when the file can be loaded."""
+
+    reason: str | None
+    detail: str = ""
+    delimiter: str | None = None
+    columns: tuple[str, ...] = field(default=())  # raw header tokens, in file order
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def required_positions(columns: tuple[str, ...]) -> dict[str, int]:
+    """Required column -> its position in a header (first occurrence wins)."""
+    index: dict[str, int] = {}
+    for position, name in enumerate(columns):
+        index.setdefault(normalise_header(name), position)
+    return {name: index[name] for name in REQUIRED_COLUMNS}
+
+
+def _first_line(head: bytes, complete: bool) -> bytes | None:
+    """The first non-blank line, or None when the head holds no complete line."""
+    lines = head.split(b"\n")
+    for position, line in enumerate(lines):
+        is_last = position == len(lines) - 1
+        if is_last and not complete:
+            return None
+        if line.strip():
+            return line.rstrip(b"\r")
+    return b""
+
+
+def inspect_header(head: bytes, complete: bool) -> HeaderCheck:
+    """Check a file's first bytes; ``complete`` says the head is the whole file."""
+    head = head.removeprefix(BOM)
+    if not head.strip():
+        return HeaderCheck("empty_file", "the file has no header line")
+    line = _first_line(head, complete)
+    if line is None:
+        return HeaderCheck("unreadable_header", f"no line break in the first {HEAD_BYTES} bytes")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return HeaderCheck("unreadable_header", f"header is not valid UTF-8 ({err.reason})")
+    best: tuple[int, str, tuple[str, ...], list[str]] | None = None
+    for delimiter in DELIMITERS:
+        columns = tuple(next(csv.reader([text], delimiter=delimiter)))
+        present = {normalise_header(c) for c in columns}
+        missing = [c for c in REQUIRED_COLUMNS if c not in present]
+        if not missing:
+            return HeaderCheck(None, delimiter=delimiter, columns=columns)
+        score = len(REQUIRED_COLUMNS) - len(missing)
+        if best is None or score > best[0]:
+            best = (score, delimiter, columns, missing)
+    assert best is not None
+    return HeaderCheck(
+        "missing_columns",
+        "missing required columns: " + ", ".join(best[3]),
+        delimiter=best[1],
+        columns=best[2],
+    )
