@@ -62,9 +62,9 @@ def transforms_zip(repo: Path) -> bytes:
 
 
 def trigger_zip(repo: Path) -> bytes:
-    """The trigger Lambda: its modules plus the pure contract (no PySpark)."""
+    """The trigger Lambda: its modules plus the pure contract and header check (no PySpark)."""
     entries = package_entries(repo, "lambdas") + package_entries(
-        repo, "transforms", only={"__init__.py", "contract.py"}
+        repo, "transforms", only={"__init__.py", "contract.py", "header.py"}
     )
     return build_zip(entries)
 

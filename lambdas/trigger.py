@@ -22,7 +22,7 @@ from urllib.parse import unquote_plus
 import boto3
 from botocore.exceptions import ClientError
 
-from lambdas.file_checks import Rejection, check_object, parse_header
+from lambdas.file_checks import HEADER_BYTES, Rejection, check_header, check_object
 from lambdas.s3_ops import STARTED, MarkerStore, error_code, is_missing, quarantine, run_id_for
 
 LOG = logging.getLogger("duffbeer.trigger")
@@ -39,7 +39,7 @@ class Settings:
 
     job_name: str
     max_bytes: int = 1024**3
-    header_bytes: int = 64 * 1024
+    header_bytes: int = HEADER_BYTES
     quarantine_prefix: str = "quarantine/"
     marker_prefix: str = "_triggers/"
     metric_namespace: str = "DuffBeer/Trigger"
@@ -121,8 +121,7 @@ def validate(
     obj = clients.s3.get_object(
         Bucket=bucket, Key=key, Range=f"bytes=0-{end}", IfMatch=head["ETag"]
     )
-    header = parse_header(obj["Body"].read(), complete=end + 1 >= size)
-    return header if isinstance(header, Rejection) else None
+    return check_header(obj["Body"].read(), complete=end + 1 >= size)
 
 
 def start_run(clients: Clients, settings: Settings, bucket: str, key: str, run_id: str) -> str:
