@@ -3,6 +3,8 @@ event source mapping that feeds the trigger with partial batch responses."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,24 @@ def api_spec(ctx: Context) -> tuple[dict[str, Any], bytes]:
     return conf, api_zip(cfg.repo_root, deps if deps is None else Path(deps))
 
 
+def _retry_new_role(call: Callable[[], Any], attempts: int = 12, pause: float = 5.0) -> None:
+    """IAM is eventually consistent: a role created seconds ago may not be assumable by
+    Lambda yet ("cannot be assumed by Lambda"); retry that error only, for up to a minute."""
+    for attempt in range(attempts):
+        try:
+            call()
+            return
+        except ClientError as exc:
+            error = exc.response["Error"]
+            retryable = (
+                error.get("Code") == "InvalidParameterValueException"
+                and "role" in str(error.get("Message", "")).lower()
+            )
+            if not retryable or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+
+
 def _configuration(lam: Any, name: str) -> dict[str, Any] | None:
     try:
         return dict(lam.get_function_configuration(FunctionName=name))
@@ -77,12 +97,14 @@ def ensure_function(ctx: Context, name: str, conf: dict[str, Any], code: bytes) 
     desired = {**conf, "CodeSha256": sha256_b64(code)}
 
     def create() -> None:
-        lam.create_function(
-            FunctionName=name,
-            Code={"ZipFile": code},
-            Publish=False,
-            Architectures=["x86_64"],
-            **conf,
+        _retry_new_role(
+            lambda: lam.create_function(
+                FunctionName=name,
+                Code={"ZipFile": code},
+                Publish=False,
+                Architectures=["x86_64"],
+                **conf,
+            )
         )
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
 

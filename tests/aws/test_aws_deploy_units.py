@@ -279,3 +279,20 @@ def test_api_dependencies_are_vendored_as_lambda_wheels():
     assert command[command.index("--platform") + 1] == "manylinux2014_x86_64"
     assert command[command.index("--python-version") + 1] == "3.11"
     assert "--only-binary=:all:" in command and "fastapi" in command and "mangum" in command
+
+
+def test_function_creation_waits_out_iam_propagation_but_not_other_errors():
+    """Stubber: moto accepts a new role at once; real IAM may take seconds."""
+    from deploy.functions import _retry_new_role
+
+    lam = offline_context().client("lambda")
+    params = {"FunctionName": "f", "Role": "arn:aws:iam::1:role/r", "Code": {"ZipFile": b"z"}}
+    message = "The role defined for the function cannot be assumed by Lambda."
+    with Stubber(lam) as stub:
+        stub.add_client_error("create_function", "InvalidParameterValueException", message)
+        stub.add_response("create_function", {"FunctionName": "f"}, params)
+        _retry_new_role(lambda: lam.create_function(**params), pause=0)
+        stub.assert_no_pending_responses()
+        stub.add_client_error("create_function", "InvalidParameterValueException", "bad runtime")
+        with pytest.raises(Exception, match="bad runtime"):
+            _retry_new_role(lambda: lam.create_function(**params), pause=0)
