@@ -89,10 +89,13 @@ class Run:
             tables = [*self.stage_orders_and_marts(staged), self.stage_rejected(staged, files)]
         finally:
             staged.unpersist()
+        entries = file_entries(files, counts)
+        for entry in entries:
+            log.info("file result", extra=dict(entry))
         written = {table.name: commit(self.storage, table) for table in tables}
         for name, n in written.items():
             log.info("partitions written", extra={"table": name, "partitions": n})
-        return RunOutcome(file_entries(files, counts), written)
+        return RunOutcome(entries, written)
 
     def stage_orders_and_marts(self, staged: DataFrame) -> list[StagedTable]:
         existing = read_table(self.spark, self.storage, self.roots["orders"], ORDERS_SCHEMA)
