@@ -47,10 +47,12 @@ def api_spec(ctx: Context) -> tuple[dict[str, Any], bytes]:
         deps = None  # the plan does not need the real bundle; never pip-install in a dry run
     else:
         deps = vendor_api_dependencies(cfg.repo_root, cfg.repo_root / "build")
-    env = {
-        "ATHENA_WORKGROUP": n.workgroup,
-        "ATHENA_DATABASE": cfg.database,
-        "ATHENA_OUTPUT_LOCATION": f"s3://{cfg.athena_results_bucket}/results/",
+    env = {  # read by api.settings.Settings.from_env
+        "DUFFBEER_API_BACKEND": "athena",
+        "DUFFBEER_ATHENA_WORKGROUP": n.workgroup,
+        "DUFFBEER_ATHENA_DATABASE": cfg.database,
+        "DUFFBEER_ATHENA_OUTPUT_LOCATION": f"s3://{cfg.athena_results_bucket}/results/",
+        "DUFFBEER_RUNS_PATH": f"s3://{cfg.processed_bucket}/_runs/",
     }
     conf = {
         "Runtime": RUNTIME,

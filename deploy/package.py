@@ -70,9 +70,14 @@ def trigger_zip(repo: Path) -> bytes:
 
 
 def api_zip(repo: Path, dependencies: Path | None) -> bytes:
-    """The API Lambda: `api/`, the pure contract, and its vendored dependencies."""
-    entries = package_entries(repo, "api") + package_entries(
-        repo, "transforms", only={"__init__.py", "contract.py"}
+    """The API Lambda: `api/`, the named queries, the pure contract and JSON logging, and its
+    vendored dependencies (no PySpark: `athena.local` is only for the local backend)."""
+    queries = sorted((repo / "athena" / "queries").glob("*.sql"))
+    entries = (
+        package_entries(repo, "api")
+        + package_entries(repo, "athena", only={"__init__.py", "catalog.py"})
+        + [(p.relative_to(repo).as_posix(), p) for p in queries]
+        + package_entries(repo, "transforms", only={"__init__.py", "contract.py", "jsonlog.py"})
     )
     if dependencies is not None:
         entries += [(p.relative_to(dependencies).as_posix(), p) for p in _files(dependencies)]
