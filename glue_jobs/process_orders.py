@@ -57,7 +57,9 @@ class JobOptions:
         return cls(
             input_path=args["input_path"],
             output_path=output_path,
-            rejected_path=(args.get("rejected_path") or f"{output_path}/rejected_orders").rstrip("/"),
+            rejected_path=(args.get("rejected_path") or f"{output_path}/rejected_orders").rstrip(
+                "/"
+            ),
             run_id=run_id,
             job_name=args.get("JOB_NAME"),
         )
@@ -72,7 +74,9 @@ def _is_glue(spark: SparkSession) -> bool:
 
 def start_session(options: JobOptions, argv: Sequence[str]) -> tuple[SparkSession, Any]:
     """SparkSession plus a Glue ``Job`` (or None when running outside Glue)."""
-    spark = SparkSession.builder.appName(options.job_name or "duffbeer-process-orders").getOrCreate()
+    spark = SparkSession.builder.appName(
+        options.job_name or "duffbeer-process-orders"
+    ).getOrCreate()
     for key, value in SESSION_SETTINGS.items():
         spark.conf.set(key, value)
     if not _is_glue(spark):
@@ -109,14 +113,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         raise SystemExit(str(err)) from err
     spark, job = start_session(options, argv)
     settings = RunSettings(
-        options.run_id, options.input_path, options.output_path, options.rejected_path,
+        options.run_id,
+        options.input_path,
+        options.output_path,
+        options.rejected_path,
         started_at.replace(tzinfo=None),
     )
     run = Run(spark, settings)
     log.info("run started", extra={"run_id": options.run_id, "input_path": options.input_path})
     report_args: dict[str, Any] = {
-        "run_id": options.run_id, "started_at": started_at,
-        "input_path": options.input_path, "output_path": options.output_path,
+        "run_id": options.run_id,
+        "started_at": started_at,
+        "input_path": options.input_path,
+        "output_path": options.output_path,
     }
     try:
         outcome = run.execute()
@@ -124,15 +133,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         run.discard_staging()
         report = build_report(
-            **report_args, ended_at=dt.datetime.now(dt.UTC), status="failed",
-            entries=[], partitions_written={}, error=reason,
+            **report_args,
+            ended_at=dt.datetime.now(dt.UTC),
+            status="failed",
+            entries=[],
+            partitions_written={},
+            error=reason,
         )
         write_report(run, report)
         log.error("run failed", extra={"run_id": options.run_id, "error": reason})
         raise SystemExit(f"run {options.run_id} failed: {reason}") from err
     report = build_report(
-        **report_args, ended_at=dt.datetime.now(dt.UTC), status="succeeded",
-        entries=outcome.entries, partitions_written=outcome.partitions_written,
+        **report_args,
+        ended_at=dt.datetime.now(dt.UTC),
+        status="succeeded",
+        entries=outcome.entries,
+        partitions_written=outcome.partitions_written,
     )
     path = write_report(run, report)
     log.info("run finished", extra={"run_id": options.run_id, "report": path, **report["totals"]})

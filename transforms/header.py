@@ -29,7 +29,6 @@ class HeaderCheck:
         return self.reason is None
 
 
-
 def required_positions(columns: tuple[str, ...]) -> dict[str, int]:
     """Required column -> its position in a header (first occurrence wins)."""
     index: dict[str, int] = {}

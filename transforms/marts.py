@@ -19,7 +19,9 @@ def is_net_sale(status: Column) -> Column:
 
 
 def _net_units() -> Column:
-    return F.sum(F.when(is_net_sale(F.col("status")), F.col("quantity")).otherwise(0)).cast("bigint")
+    return F.sum(F.when(is_net_sale(F.col("status")), F.col("quantity")).otherwise(0)).cast(
+        "bigint"
+    )
 
 
 def _net_revenue() -> Column:

@@ -72,7 +72,10 @@ class Run:
     def execute(self) -> RunOutcome:
         files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))
         for file in files:
-            log.info("file inspected", extra={"path": file.path, "status": file.status, "reason": file.reason})
+            log.info(
+                "file inspected",
+                extra={"path": file.path, "status": file.status, "reason": file.reason},
+            )
         staged = (
             read_raw_orders(self.spark, files)
             .transform(stage_orders(self.run_date, self.settings.started_at))
@@ -83,7 +86,7 @@ class Run:
                 (row["source_file"], row["reject_reason"], row["count"])
                 for row in staged.groupBy("source_file", "reject_reason").count().collect()
             ]
-            tables = self.stage_orders_and_marts(staged) + [self.stage_rejected(staged, files)]
+            tables = [*self.stage_orders_and_marts(staged), self.stage_rejected(staged, files)]
         finally:
             staged.unpersist()
         written = {table.name: commit(self.storage, table) for table in tables}
@@ -101,7 +104,9 @@ class Run:
         touched_frame = self.spark.createDataFrame(touched, "order_date date, channel string")
         dates = sorted({values[0] for values in touched})
         same_days = existing.where(F.col("order_date").isin(dates))
-        in_touched = same_days.join(F.broadcast(touched_frame), list(ORDERS_PARTITIONS), "left_semi")
+        in_touched = same_days.join(
+            F.broadcast(touched_frame), list(ORDERS_PARTITIONS), "left_semi"
+        )
         write_staging(
             incoming.transform(upsert_orders(in_touched)), self.staging("orders"), ORDERS_PARTITIONS
         )
@@ -114,12 +119,20 @@ class Run:
         finally:
             day_orders.unpersist()
         orders = StagedTable(
-            "orders", self.roots["orders"], self.staging("orders"), ORDERS_PARTITIONS,
+            "orders",
+            self.roots["orders"],
+            self.staging("orders"),
+            ORDERS_PARTITIONS,
             tuple(touched),
         )
         marts = [
-            StagedTable(name, self.roots[name], self.staging(name), TABLES[name][1],
-                        tuple((d,) for d in dates))
+            StagedTable(
+                name,
+                self.roots[name],
+                self.staging(name),
+                TABLES[name][1],
+                tuple((d,) for d in dates),
+            )
             for name in MARTS
         ]
         return [orders, *marts]
@@ -137,6 +150,9 @@ class Run:
         )
         write_staging(merged, self.staging("rejected_orders"), REJECTED_ORDERS_PARTITIONS)
         return StagedTable(
-            "rejected_orders", root, self.staging("rejected_orders"), REJECTED_ORDERS_PARTITIONS,
+            "rejected_orders",
+            root,
+            self.staging("rejected_orders"),
+            REJECTED_ORDERS_PARTITIONS,
             ((self.run_date,),),
         )

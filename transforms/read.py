@@ -13,7 +13,13 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms.contract import CSV_EXTENSION, FILE_OK, FILE_REJECTED, FILE_SKIPPED, REQUIRED_COLUMNS
+from transforms.contract import (
+    CSV_EXTENSION,
+    FILE_OK,
+    FILE_REJECTED,
+    FILE_SKIPPED,
+    REQUIRED_COLUMNS,
+)
 from transforms.header import HEAD_BYTES, inspect_header, required_positions
 from transforms.schemas import RAW_ORDERS_SCHEMA
 from transforms.storage import FileInfo, Storage

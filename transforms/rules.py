@@ -106,11 +106,15 @@ def parse_order_date(value: Column) -> Column:
     return (
         F.when(
             value.rlike(ISO_DATE_PATTERN),
-            _calendar_date(part(ISO_DATE_PATTERN, 1), part(ISO_DATE_PATTERN, 2), part(ISO_DATE_PATTERN, 3)),
+            _calendar_date(
+                part(ISO_DATE_PATTERN, 1), part(ISO_DATE_PATTERN, 2), part(ISO_DATE_PATTERN, 3)
+            ),
         )
         .when(
             value.rlike(DMY_DATE_PATTERN),
-            _calendar_date(part(DMY_DATE_PATTERN, 3), part(DMY_DATE_PATTERN, 2), part(DMY_DATE_PATTERN, 1)),
+            _calendar_date(
+                part(DMY_DATE_PATTERN, 3), part(DMY_DATE_PATTERN, 2), part(DMY_DATE_PATTERN, 1)
+            ),
         )
         .when(
             value.rlike(ISO_TIMESTAMP_PATTERN),
@@ -141,7 +145,10 @@ def row_rules(run_date: dt.date) -> list[tuple[str, Column]]:
         ("invalid_id", any_of([is_invalid_id(col(c)) for c in ID_COLUMNS])),
         ("unknown_channel", is_not_in(col("channel"), CHANNELS)),
         ("unknown_status", is_not_in(col("status"), STATUSES)),
-        ("invalid_quantity", _present_and(col("quantity"), parse_quantity(col("quantity")).isNull())),
+        (
+            "invalid_quantity",
+            _present_and(col("quantity"), parse_quantity(col("quantity")).isNull()),
+        ),
         (
             "invalid_unit_price",
             _present_and(

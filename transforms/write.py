@@ -14,7 +14,7 @@ from pyspark.sql import types as T
 
 from transforms.storage import Storage
 
-PartitionValues = tuple[str, ...]
+PartitionValues = tuple[object, ...]  # values as Spark returns them (date, str)
 
 
 def partition_dir(columns: Sequence[str], values: Sequence[object]) -> str:

@@ -1,0 +1,58 @@
+"""Header sniffing: delimiter detection, BOM, CRLF, case/space/order, file-level rejects."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.header import inspect_header, required_positions
+
+HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date"
+
+
+def test_detects_comma_delimiter() -> None:
+    check = inspect_header(f"{HEADER}\nO1,C1,P1,online,1,1.00,pending,2026-11-20\n".encode(), True)
+    assert (check.ok, check.delimiter) == (True, ",")
+
+
+def test_detects_semicolon_delimiter_with_bom_and_crlf() -> None:
+    head = b"\xef\xbb\xbf" + HEADER.replace(",", ";").encode() + b"\r\nO1;C1\r\n"
+    check = inspect_header(head, True)
+    assert (check.ok, check.delimiter, check.columns[-1]) == (True, ";", "order_date")
+
+
+def test_matches_names_trimmed_case_insensitive_in_any_order_with_extras() -> None:
+    header = " Status ;ORDER_DATE;extra;order_id;Client_Id;product_id;channel;quantity;unit_price"
+    check = inspect_header(header.encode() + b"\n", True)
+    assert check.ok
+    assert required_positions(check.columns)["status"] == 0
+    assert required_positions(check.columns)["order_id"] == 3
+
+
+def test_skips_leading_blank_lines() -> None:
+    assert inspect_header(f"\n  \n{HEADER}\n".encode(), True).ok
+
+
+def test_rejects_file_missing_a_required_column() -> None:
+    check = inspect_header(HEADER.replace(",unit_price", "").encode() + b"\n", True)
+    assert (check.reason, check.detail) == (
+        "missing_columns",
+        "missing required columns: unit_price",
+    )
+
+
+@pytest.mark.parametrize("head", [b"", b"\xef\xbb\xbf", b"\r\n  \n"])
+def test_rejects_empty_file(head: bytes) -> None:
+    assert inspect_header(head, True).reason == "empty_file"
+
+
+def test_rejects_header_with_invalid_utf8() -> None:
+    check = inspect_header(HEADER.encode() + b"\xff\n", True)
+    assert check.reason == "unreadable_header"
+
+
+def test_rejects_header_without_line_break_in_partial_head() -> None:
+    assert inspect_header(b"x" * 100, complete=False).reason == "unreadable_header"
+
+
+def test_header_only_file_without_newline_is_loadable() -> None:
+    assert inspect_header(HEADER.encode(), complete=True).ok

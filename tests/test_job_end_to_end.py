@@ -1,0 +1,214 @@
+"""The Glue entry script's main() on real folders: sample run, upserts across runs,
+idempotent re-runs, touched-partition rewrites, file-level rejects and failures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+
+from glue_jobs.process_orders import main
+from tests.conftest import SAMPLE_DIR
+from transforms.schemas import TABLES
+
+HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
+
+
+def run_job(input_path: Path, output: Path, *extra: str) -> dict[str, Any]:
+    return main(
+        ["process_orders.py", "--input_path", str(input_path), "--output_path", str(output), *extra]
+    )
+
+
+def table_rows(spark: SparkSession, output: Path, name: str) -> list[tuple]:
+    schema, _ = TABLES[name]
+    root = output / name
+    if not root.exists():
+        return []
+    frame = spark.read.schema(schema).option("basePath", str(root)).parquet(str(root))
+    return sorted(tuple(r) for r in frame.collect())
+
+
+def parquet_files(output: Path) -> dict[str, list[str]]:
+    """Partition folder -> its Parquet file names."""
+    found: dict[str, list[str]] = {}
+    for file in sorted(output.rglob("*.parquet")):
+        found.setdefault(str(file.parent.relative_to(output)), []).append(file.name)
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample_run(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    output = tmp_path_factory.mktemp("sample_out")
+    return output, run_job(SAMPLE_DIR, output, "--run_id", "sample-1")
+
+
+def test_sample_run_report_accounts_for_every_file_and_row(sample_run: tuple[Path, dict]) -> None:
+    output, report = sample_run
+    assert report["status"] == "succeeded"
+    assert report["totals"] == {
+        "files": 5,
+        "files_ok": 3,
+        "files_rejected": 1,
+        "files_skipped": 1,
+        "rows_read": 30,
+        "rows_valid": 21,
+        "rows_rejected": 9,
+    }
+    for entry in report["files"]:
+        assert entry["rows_read"] == entry["rows_valid"] + entry["rows_rejected"]
+        assert entry["rows_rejected"] == sum(entry["rejected_by_reason"].values())
+    by_name = {Path(e["path"]).name: e for e in report["files"]}
+    assert by_name["2026-11-22_legacy_export.csv"]["reason"] == "missing_columns"
+    assert by_name["README.md"]["status"] == "skipped"
+    assert by_name["2026-11-21_tienda_pedidos.csv"]["rejected_by_reason"] == {
+        "invalid_date": 1,
+        "invalid_encoding": 1,
+    }
+    written = json.loads((output / "_runs" / "sample-1.json").read_text())
+    assert written == report
+
+
+def test_sample_run_writes_every_row_somewhere(
+    spark: SparkSession, sample_run: tuple[Path, dict]
+) -> None:
+    output, report = sample_run
+    orders = table_rows(spark, output, "orders")
+    rejected = table_rows(spark, output, "rejected_orders")
+    assert len(rejected) == report["totals"]["rows_rejected"]
+    # 21 valid lines, 4 of them updates of earlier lines: 17 distinct order lines.
+    assert len(orders) == 17
+    assert len({(r[0], r[2]) for r in orders}) == 17
+
+
+def test_one_parquet_file_per_partition_and_no_staging_left(sample_run: tuple[Path, dict]) -> None:
+    output, _ = sample_run
+    files = parquet_files(output)
+    assert files and all(len(names) == 1 for names in files.values())
+    assert not list(output.rglob("_staging/*"))
+
+
+def test_update_file_moves_a_line_to_its_new_partition(
+    spark: SparkSession, sample_run: tuple[Path, dict]
+) -> None:
+    output, _ = sample_run
+    located = {(r[0], r[2]): (str(r[9]), r[10], r[6]) for r in table_rows(spark, output, "orders")}
+    assert located[("ORD-1008", "P0001")] == ("2026-11-22", "store", "delivered")
+    assert located[("ORD-1005", "P0002")] == ("2026-11-21", "phone", "cancelled")
+
+
+def test_aggregates_reflect_updates(spark: SparkSession, sample_run: tuple[Path, dict]) -> None:
+    output, _ = sample_run
+    by_client = {(r[0], str(r[4])): r[1:4] for r in table_rows(spark, output, "sales_by_client")}
+    # ORD-1005 was cancelled by the update file: still an order, no longer a sale.
+    assert by_client[("C00105", "2026-11-21")] == (1, 0, 0)
+    status = {
+        (r[0], r[1], str(r[6])): r[2:6] for r in table_rows(spark, output, "order_status_daily")
+    }
+    assert ("online", "shipped", "2026-11-21") not in status  # ORD-1008 moved away
+    assert status[("store", "delivered", "2026-11-22")][0] == 1
+
+
+def test_rerun_of_same_input_changes_no_table(
+    spark: SparkSession, tmp_path: Path, sample_run: tuple[Path, dict]
+) -> None:
+    first, _ = sample_run
+    output = tmp_path / "out"
+    shutil.copytree(first, output)
+    before = {name: table_rows(spark, output, name) for name in TABLES}
+    report = run_job(SAMPLE_DIR, output, "--run_id", "sample-2")
+    assert report["status"] == "succeeded"
+    assert {name: table_rows(spark, output, name) for name in TABLES} == before
+    assert all(len(names) == 1 for names in parquet_files(output).values())
+
+
+def _write(folder: Path, name: str, *lines: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(HEADER + "".join(f"{line}\n" for line in lines))
+    return folder / name
+
+
+def test_upsert_across_runs_moves_line_and_drops_emptied_partitions(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    run_job(_write(tmp_path / "in1", "a.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20"), output)
+    run_job(_write(tmp_path / "in2", "b.csv", "O1,C1,P1,store,1,2.00,shipped,2026-11-21"), output)
+    orders = table_rows(spark, output, "orders")
+    assert [(r[0], r[6], str(r[9]), r[10]) for r in orders] == [
+        ("O1", "shipped", "2026-11-21", "store")
+    ]
+    assert not (output / "orders" / "order_date=2026-11-20").exists() or not any(
+        (output / "orders" / "order_date=2026-11-20").rglob("*.parquet")
+    )
+    assert not (output / "sales_by_client" / "order_date=2026-11-20").exists()
+    assert [str(r[4]) for r in table_rows(spark, output, "sales_by_client")] == ["2026-11-21"]
+
+
+def test_only_touched_partitions_are_rewritten(spark: SparkSession, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    run_job(
+        _write(
+            tmp_path / "in1",
+            "a.csv",
+            "O1,C1,P1,online,1,2.00,pending,2026-11-20",
+            "O2,C1,P1,online,1,2.00,pending,2026-11-21",
+        ),
+        output,
+    )
+    before = parquet_files(output)
+    run_job(_write(tmp_path / "in2", "b.csv", "O2,C1,P1,online,1,2.00,shipped,2026-11-21"), output)
+    after = parquet_files(output)
+    untouched = "orders/order_date=2026-11-20/channel=online"
+    assert after[untouched] == before[untouched]
+    touched = "orders/order_date=2026-11-21/channel=online"
+    assert after[touched] != before[touched]
+
+
+def test_rejected_file_does_not_stop_other_files(spark: SparkSession, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _write(folder, "good.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20")
+    (folder / "bad.csv").write_text("order_id;client_id\nO2;C2\n")
+    report = run_job(folder, tmp_path / "out")
+    assert [(Path(f["path"]).name, f["status"]) for f in report["files"]] == [
+        ("bad.csv", "rejected"),
+        ("good.csv", "ok"),
+    ]
+    assert len(table_rows(spark, tmp_path / "out", "orders")) == 1
+
+
+def test_rejected_path_option_moves_quarantine(spark: SparkSession, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _write(folder, "a.csv", "O1,C1,P1,fax,1,2.00,pending,2026-11-20")
+    run_job(folder, tmp_path / "out", "--rejected_path", str(tmp_path / "quarantine"))
+    assert not (tmp_path / "out" / "rejected_orders").exists()
+    assert len(list((tmp_path / "quarantine").rglob("*.parquet"))) == 1
+
+
+def test_failed_run_exits_nonzero_and_leaves_tables_untouched(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "orders").write_text("not a folder")  # reading the orders table will fail
+    folder = _write(tmp_path / "in", "a.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20")
+    with pytest.raises(SystemExit) as failure:
+        run_job(folder, output, "--run_id", "broken-1")
+    assert "run broken-1 failed" in str(failure.value)
+    assert not parquet_files(output)
+    report = json.loads((output / "_runs" / "broken-1.json").read_text())
+    assert report["status"] == "failed" and report["error"]
+
+
+def test_missing_input_fails_with_clear_reason(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="input path not found"):
+        run_job(tmp_path / "nowhere", tmp_path / "out")
+
+
+def test_missing_argument_fails_with_clear_reason() -> None:
+    with pytest.raises(SystemExit, match="bad job arguments"):
+        main(["process_orders.py", "--input_path", "x"])
