@@ -38,7 +38,10 @@ setup: check-java $(STAMP) ## Create .venv and install the pinned dependencies
 run: setup ## Run the Glue job locally on data/sample (INPUT=, OUTPUT= to change)
 	$(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
 	  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)" \
-	  glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT)
+	  glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) > $(OUTPUT).log \
+	  || { tail -n 5 $(OUTPUT).log; $(PY) scripts/run_summary.py --output $(OUTPUT); exit 1; }
+	@echo "JSON log lines: $(OUTPUT).log"
+	@$(PY) scripts/run_summary.py --output $(OUTPUT)
 
 .PHONY: test
 test: setup ## Run the test suite

@@ -169,7 +169,9 @@ def test_only_touched_partitions_are_rewritten(spark: SparkSession, tmp_path: Pa
     assert after[touched] != before[touched]
 
 
-def test_rejected_file_does_not_stop_other_files(spark: SparkSession, tmp_path: Path) -> None:
+def test_rejected_file_does_not_stop_other_files(
+    spark: SparkSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "in"
     _write(folder, "good.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20")
     (folder / "bad.csv").write_text("order_id;client_id\nO2;C2\n")
@@ -179,6 +181,16 @@ def test_rejected_file_does_not_stop_other_files(spark: SparkSession, tmp_path: 
         ("good.csv", "ok"),
     ]
     assert len(table_rows(spark, tmp_path / "out", "orders")) == 1
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["event"] for e in events if e["logger"] != "py4j"] == [
+        "run started",
+        "file inspected",
+        "file inspected",
+        *["partitions written"] * 5,
+        "run finished",
+    ]
+    assert events[1]["reason"] == "missing_columns"
+    assert events[-1]["rows_read"] == 1
 
 
 def test_rejected_path_option_moves_quarantine(spark: SparkSession, tmp_path: Path) -> None:

@@ -1,0 +1,63 @@
+"""Print a run report (``<output>/_runs/<run_id>.json``) for people: `make run` ends with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def latest_report(output: Path) -> Path:
+    reports = sorted((output / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    if not reports:
+        raise FileNotFoundError(f"no run report under {output / '_runs'}: run the job first")
+    return reports[-1]
+
+
+def render(report: dict[str, Any]) -> str:
+    totals = report["totals"]
+    lines = [
+        f"Run {report['run_id']}: {report['status'].upper()}"
+        + (f" ({report['error']})" if report.get("error") else ""),
+        f"  {report['started_at']} -> {report['ended_at']}",
+        f"  input  {report['input_path']}",
+        f"  output {report['output_path']}",
+        f"  files: {totals['files']} ({totals['files_ok']} ok, {totals['files_rejected']} rejected, "
+        f"{totals['files_skipped']} skipped)",
+        f"  rows:  {totals['rows_read']} read = {totals['rows_valid']} valid "
+        f"+ {totals['rows_rejected']} rejected",
+        "",
+        f"  {'file':<44} {'status':<9} {'read':>6} {'valid':>6} {'rejected':>8}  reasons",
+    ]
+    for entry in report["files"]:
+        reasons = entry["reason"] or ", ".join(f"{r}={n}" for r, n in entry["rejected_by_reason"].items())
+        name = entry["path"].rsplit("/", 1)[-1]
+        lines.append(
+            f"  {name[:44]:<44} {entry['status']:<9} {entry['rows_read']:>6} "
+            f"{entry['rows_valid']:>6} {entry['rows_rejected']:>8}  {reasons}"
+        )
+    if report.get("partitions_written"):
+        written = ", ".join(f"{t}={n}" for t, n in report["partitions_written"].items())
+        lines += ["", f"  partitions written: {written}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--output", default="output", type=Path, help="the job's output root")
+    parser.add_argument("--report", type=Path, help="a report file (default: the newest)")
+    args = parser.parse_args(argv)
+    try:
+        path = args.report or latest_report(args.output)
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(render(report))
+    return 0 if report["status"] == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
