@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sql":
             from athena.repl import AthenaShell
 
-            AthenaShell(LocalAthena(args.output)).cmdloop()
+            AthenaShell(LocalAthena(args.output)).loop()
             return 0
         return run_query(args)
     except QueryError as err:

@@ -43,6 +43,16 @@ class AthenaShell(cmd.Cmd):
         self.buffer: list[str] = []
         self.intro = INTRO.format(tables=", ".join([*TABLES, *VIEWS]))
 
+    def loop(self) -> None:
+        """``cmdloop`` where Ctrl-C drops the statement being typed instead of leaving."""
+        while True:
+            try:
+                self.cmdloop()
+                return
+            except KeyboardInterrupt:
+                self.buffer, self.prompt, self.intro = [], AthenaShell.prompt, ""
+                self.say("^C")
+
     def say(self, text: str) -> None:
         self.stdout.write(text + "\n")
 

@@ -26,9 +26,8 @@ SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The job's output for data/sample, written once per test session."""
     output = tmp_path_factory.mktemp("athena_sample_out")
-    report: dict[str, Any] = main(
-        ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
-    )
+    argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
+    report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
     assert report["status"] == "succeeded"
     return output
 
