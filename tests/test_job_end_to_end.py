@@ -184,8 +184,8 @@ def test_rejected_file_does_not_stop_other_files(
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["event"] for e in events if e["logger"] != "py4j"] == [
         "run started",
-        "file inspected",
-        "file inspected",
+        "file result",
+        "file result",
         *["partitions written"] * 5,
         "run finished",
     ]

@@ -71,11 +71,6 @@ class Run:
 
     def execute(self) -> RunOutcome:
         files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))
-        for file in files:
-            log.info(
-                "file inspected",
-                extra={"path": file.path, "status": file.status, "reason": file.reason},
-            )
         staged = (
             read_raw_orders(self.spark, files)
             .transform(stage_orders(self.run_date, self.settings.started_at))
@@ -89,10 +84,13 @@ class Run:
             tables = [*self.stage_orders_and_marts(staged), self.stage_rejected(staged, files)]
         finally:
             staged.unpersist()
+        entries = file_entries(files, counts)
+        for entry in entries:
+            log.info("file result", extra=dict(entry))
         written = {table.name: commit(self.storage, table) for table in tables}
         for name, n in written.items():
             log.info("partitions written", extra={"table": name, "partitions": n})
-        return RunOutcome(file_entries(files, counts), written)
+        return RunOutcome(entries, written)
 
     def stage_orders_and_marts(self, staged: DataFrame) -> list[StagedTable]:
         existing = read_table(self.spark, self.storage, self.roots["orders"], ORDERS_SCHEMA)
