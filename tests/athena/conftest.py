@@ -16,20 +16,7 @@ from pyspark.sql import DataFrame, SparkSession
 from athena.ddl import DATABASE
 from athena.local import LocalAthena
 from athena.spark import create_tables
-from glue_jobs.process_orders import main
 from transforms.schemas import TABLES
-
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-@pytest.fixture(scope="session")
-def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The job's output for data/sample, written once per test session."""
-    output = tmp_path_factory.mktemp("athena_sample_out")
-    argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
-    report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
-    assert report["status"] == "succeeded"
-    return output
 
 
 @pytest.fixture(scope="session")
