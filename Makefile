@@ -76,6 +76,18 @@ serve: setup ## REST API on 127.0.0.1:8000 over OUTPUT (runs the job first if em
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
 
+.PHONY: query
+query: setup ## Run a named Athena query on the local output: make query Q=order_status_report ARGS="from=2026-11-01 to=2026-11-30" [FORMAT=csv|json]
+	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
+
+.PHONY: sql
+sql: setup ## Interactive Athena SQL prompt (DuckDB) over the local output, tables already defined
+	@$(PY) -m athena sql --output $(OUTPUT)
+
+.PHONY: ddl
+ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)
+	@$(PY) -m athena.ddl $(if $(LOCATION),--location $(LOCATION),--write)
+
 # --- AWS (docs/aws.md) ---------------------------------------------------------------
 ENDPOINT_URL ?=
 DEPLOY_ARGS ?=

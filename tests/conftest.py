@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
@@ -42,3 +43,18 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The job's output for data/sample (run id ``sample-1``), written once per test session.
+
+    Shared by the job, Athena and API tests: read it, never write to it (copy it first).
+    """
+    from glue_jobs.process_orders import main
+
+    output = tmp_path_factory.mktemp("sample_out")
+    argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
+    report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
+    assert report["status"] == "succeeded"
+    return output

@@ -1,8 +1,9 @@
-"""Fixtures for the API tests: one real job run on data/sample per session (on the shared
-``spark`` session of tests/conftest.py), the app over its output, and a moto server."""
+"""Fixtures for the API tests: the shared job run on data/sample (``sample_output`` of
+tests/conftest.py), the app over its output, and a moto server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,34 +15,21 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
-RUN_ID = "api-tests-run"
+RUN_ID = "sample-1"  # the run id tests/conftest.py gives the shared sample run
 
 
 @pytest.fixture(scope="session")
-def job_run(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The Glue job, run once on data/sample into a temp folder; its run report."""
-    from glue_jobs import process_orders
+def job_output(sample_output: Path) -> Path:
+    """The shared job run on data/sample (tests/conftest.py); the API only reads it."""
+    return sample_output
 
-    output = tmp_path_factory.mktemp("api-job") / "processed"
-    argv = [
-        "process_orders.py",
-        "--input_path",
-        str(SAMPLE),
-        "--output_path",
-        str(output),
-        "--run_id",
-        RUN_ID,
-    ]
-    report = process_orders.main(argv)
+
+@pytest.fixture(scope="session")
+def job_run(job_output: Path) -> dict[str, Any]:
+    """That run's report, as the job wrote it."""
+    report: dict[str, Any] = json.loads((job_output / "_runs" / f"{RUN_ID}.json").read_text())
     assert report["status"] == "succeeded", report
     return report
-
-
-@pytest.fixture(scope="session")
-def job_output(job_run: dict[str, Any]) -> Path:
-    return Path(job_run["output_path"])
 
 
 @pytest.fixture(scope="session")
