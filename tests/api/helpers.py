@@ -6,6 +6,8 @@ import json
 import urllib.request
 from typing import Any
 
+from tests.conftest import REGION
+
 SALES_COLUMNS = [
     ("product_id", "varchar"),
     ("channel", "varchar"),
@@ -43,7 +45,8 @@ def queue_result(endpoint: str, columns: list[tuple[str, str]], rows: list[list[
         "rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in data],
         "column_info": [{"Name": name, "Type": kind} for name, kind in columns],
     }
-    moto_api(endpoint, "static/athena/query-results", {"results": [result]})
+    # moto keeps queued results per region; it defaults to us-east-1 when none is given.
+    moto_api(endpoint, "static/athena/query-results", {"region": REGION, "results": [result]})
 
 
 def report(run_id: str, started_at: str, status: str = "succeeded") -> dict[str, Any]:

@@ -19,6 +19,7 @@ import boto3
 
 from deploy.package import api_zip
 from tests.api.helpers import RUNS, SALES_COLUMNS, api_gateway_event, queue_result
+from tests.conftest import REGION
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +77,7 @@ def test_packaged_api_lambda_serves_athena_and_s3_run_reports(
     workgroup, bucket = f"wg-{uuid.uuid4().hex[:8]}", f"processed-{uuid.uuid4().hex[:8]}"
     boto3.client("athena", endpoint_url=moto_endpoint).create_work_group(Name=workgroup)
     s3 = boto3.client("s3", endpoint_url=moto_endpoint)
-    s3.create_bucket(Bucket=bucket)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket=bucket, Key="_runs/r.json", Body=json.dumps(RUNS[1]).encode())
     queue_result(moto_endpoint, SALES_COLUMNS, [["P9", "phone", "2", "4.20", "1"]])
     env = {

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import ConfigError, Settings
 from tests.api.helpers import RUNS, api_gateway_event
+from tests.conftest import REGION
 
 
 def test_latest_run_is_the_newest_start_and_skips_unreadable_files(tmp_path: Path) -> None:
@@ -37,7 +38,10 @@ def test_no_run_reports_is_404(tmp_path: Path) -> None:
 
 def test_latest_run_is_read_from_s3(moto_endpoint: str) -> None:
     s3 = boto3.client("s3", endpoint_url=moto_endpoint)
-    s3.create_bucket(Bucket="duffbeer-processed-orders")
+    s3.create_bucket(
+        Bucket="duffbeer-processed-orders",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
     for run in RUNS:
         s3.put_object(
             Bucket="duffbeer-processed-orders",
