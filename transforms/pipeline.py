@@ -71,11 +71,6 @@ class Run:
 
     def execute(self) -> RunOutcome:
         files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))
-        for file in files:
-            log.info(
-                "file inspected",
-                extra={"path": file.path, "status": file.status, "reason": file.reason},
-            )
         staged = (
             read_raw_orders(self.spark, files)
             .transform(stage_orders(self.run_date, self.settings.started_at))

@@ -1,8 +1,9 @@
-"""Fixtures for the API tests: one real job run on data/sample per session (on the shared
-``spark`` session of tests/conftest.py), the app over its output, and a moto server."""
+"""Fixtures for the API tests: the shared job run on data/sample (``sample_output`` of
+tests/conftest.py), the app over its output, and a moto server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,18 +14,22 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.sample_job import run_sample_job
+
+RUN_ID = "sample-1"  # the run id tests/conftest.py gives the shared sample run
 
 
 @pytest.fixture(scope="session")
-def job_run(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The Glue job, run once on data/sample into a temp folder; its run report."""
-    return run_sample_job(tmp_path_factory)
+def job_output(sample_output: Path) -> Path:
+    """The shared job run on data/sample (tests/conftest.py); the API only reads it."""
+    return sample_output
 
 
 @pytest.fixture(scope="session")
-def job_output(job_run: dict[str, Any]) -> Path:
-    return Path(job_run["output_path"])
+def job_run(job_output: Path) -> dict[str, Any]:
+    """That run's report, as the job wrote it."""
+    report: dict[str, Any] = json.loads((job_output / "_runs" / f"{RUN_ID}.json").read_text())
+    assert report["status"] == "succeeded", report
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -36,25 +41,3 @@ def local_app(job_output: Path) -> FastAPI:
 def client(local_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(local_app) as test_client:
         yield test_client
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """A real moto server on 127.0.0.1 (free port), with dummy credentials in the environment."""
-    from moto.server import ThreadedMotoServer
-
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_PROFILE", raising=False)
-        yield f"http://{host}:{port}"
-    server.stop()

@@ -11,8 +11,6 @@ Result paging and failure states moto cannot produce are in test_api_athena_stub
 from __future__ import annotations
 
 import datetime as dt
-import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -26,46 +24,9 @@ from api.app import create_app
 from api.athena_backend import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
+from tests.api.helpers import ORDER_COLUMNS, SALES_COLUMNS, moto_api, queue_result
 
 TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
-SALES_COLUMNS = [
-    ("product_id", "varchar"),
-    ("channel", "varchar"),
-    ("units", "bigint"),
-    ("revenue", "decimal"),
-    ("order_count", "bigint"),
-]
-ORDER_COLUMNS = [
-    ("order_id", "varchar"),
-    ("order_date", "date"),
-    ("channel", "varchar"),
-    ("client_id", "varchar"),
-    ("line_count", "bigint"),
-    ("units", "bigint"),
-    ("order_total", "decimal"),
-    ("statuses", "varchar"),
-]
-
-
-def moto_api(endpoint: str, path: str, payload: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/{path}",
-        data=json.dumps(payload).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status in (200, 201)
-
-
-def queue_result(endpoint: str, columns: list[tuple[str, str]], rows: list[list[str]]) -> None:
-    """The rows the next started query will return (header row first, as Athena does)."""
-    data = [[name for name, _ in columns], *rows]
-    result = {
-        "rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in data],
-        "column_info": [{"Name": name, "Type": kind} for name, kind in columns],
-    }
-    moto_api(endpoint, "static/athena/query-results", {"results": [result]})
 
 
 @pytest.fixture

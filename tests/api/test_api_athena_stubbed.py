@@ -21,6 +21,7 @@ from api.app import create_app
 from api.athena_backend import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
+from tests.conftest import REGION
 
 WORKGROUP, QID = "duffbeer-api", "11111111-2222-3333-4444-555555555555"
 TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
@@ -56,7 +57,7 @@ class Harness:
 def athena() -> Iterator[Harness]:
     aws = boto3.client(
         "athena",
-        region_name="us-east-1",
+        region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )

@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from athena.catalog import load_query
-from tests.api.test_api_athena_moto import only_execution, queue_result
+from tests.api.helpers import queue_result
+from tests.api.test_api_athena_moto import only_execution
 from transforms.contract import NON_SALE_STATUSES
 
 

@@ -161,6 +161,7 @@ def test_latest_run_is_the_report_the_job_wrote(client: TestClient, job_run: dic
     response = client.get("/runs/latest")
     assert response.status_code == 200
     assert response.json() == json.loads(json.dumps(job_run, default=str))
+    assert response.json()["run_id"] == "sample-1"
     assert response.json()["totals"]["rows_rejected"] > 0
 
 

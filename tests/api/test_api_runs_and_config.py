@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -13,41 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ConfigError, Settings
-
-
-def report(run_id: str, started_at: str, status: str = "succeeded") -> dict[str, Any]:
-    totals = dict.fromkeys(
-        (
-            "files",
-            "files_ok",
-            "files_rejected",
-            "files_skipped",
-            "rows_read",
-            "rows_valid",
-            "rows_rejected",
-        ),
-        0,
-    )
-    return {
-        "run_id": run_id,
-        "status": status,
-        "error": None,
-        "started_at": started_at,
-        "ended_at": started_at,
-        "input_path": "in",
-        "output_path": "out",
-        "totals": totals,
-        "rejected_by_reason": {},
-        "partitions_written": {},
-        "files": [],
-    }
-
-
-RUNS = [
-    report("b-late-start", "2026-11-22T10:00:00+00:00", status="failed"),
-    report("a-early-start", "2026-11-22T09:00:00+00:00"),
-    report("c-naive", "2026-11-21T23:00:00"),
-]
+from tests.api.helpers import RUNS, api_gateway_event
+from tests.conftest import REGION
 
 
 def test_latest_run_is_the_newest_start_and_skips_unreadable_files(tmp_path: Path) -> None:
@@ -72,7 +38,10 @@ def test_no_run_reports_is_404(tmp_path: Path) -> None:
 
 def test_latest_run_is_read_from_s3(moto_endpoint: str) -> None:
     s3 = boto3.client("s3", endpoint_url=moto_endpoint)
-    s3.create_bucket(Bucket="duffbeer-processed-orders")
+    s3.create_bucket(
+        Bucket="duffbeer-processed-orders",
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
     for run in RUNS:
         s3.put_object(
             Bucket="duffbeer-processed-orders",
@@ -129,31 +98,6 @@ def test_settings_come_from_the_environment() -> None:
 def test_unusable_configuration_fails_at_start_with_the_variable_named(env: dict) -> None:
     with pytest.raises(ConfigError, match="DUFFBEER_"):
         Settings.from_env(env)
-
-
-def api_gateway_event(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
-    """A REST API (v1) proxy-integration event, as API Gateway sends it to Lambda."""
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"Host": "api.example.com", "Accept": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/{proxy+}",
-            "httpMethod": "GET",
-            "path": path,
-            "stage": "prod",
-            "requestId": "r-1",
-            "identity": {"sourceIp": "1.2.3.4"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 def test_lambda_handler_serves_api_gateway_events(

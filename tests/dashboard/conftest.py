@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
@@ -24,7 +23,6 @@ from selenium.webdriver.chrome.service import Service
 
 from api.app import create_app
 from api.settings import Settings
-from tests.sample_job import run_sample_job
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -87,17 +85,15 @@ def browser_paths() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def sample_run(
-    browser_paths: tuple[str, str], spark: Any, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    """The job's run over data/sample (shared with the API tests, see tests/sample_job.py)."""
-    return run_sample_job(tmp_path_factory)
+def dashboard_output(browser_paths: tuple[str, str], sample_output: Path) -> Path:
+    """The shared job output for data/sample (tests/conftest.py), once Chromium is found."""
+    return sample_output
 
 
 @pytest.fixture(scope="session")
-def base_url(sample_run: dict[str, Any]) -> Iterator[str]:
+def base_url(dashboard_output: Path) -> Iterator[str]:
     """The app, as ``make serve`` runs it, over the job output."""
-    yield from serve(create_app(Settings(output_path=sample_run["output_path"])))
+    yield from serve(create_app(Settings(output_path=str(dashboard_output))))
 
 
 @pytest.fixture(scope="session")
