@@ -41,7 +41,8 @@ def test_empty_output_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_unknown_query_names_the_known_ones(local_athena: LocalAthena) -> None:
-    with pytest.raises(QueryError, match="unknown query 'nope'; known: order_status_report"):
+    known = "known: order_date_range, order_status_report"
+    with pytest.raises(QueryError, match=f"unknown query 'nope'; {known}"):
         local_athena.run("nope")
 
 
