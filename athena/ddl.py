@@ -116,10 +116,31 @@ def generate_ddl() -> str:
 
 
 def split_statements(text: str) -> list[str]:
-    """Statements of a DDL file: ``--`` comment lines dropped, split on a ``;`` ending a line."""
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
-    chunks = re.split(r";[ \t]*$", "\n".join(lines), flags=re.MULTILINE)
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
+    """Split on `;` outside quotes and `--` / `/* */` comments."""
+    out, buf, i, quote = [], [], 0, ""
+    while i < len(text):
+        ch, two = text[i], text[i : i + 2]
+        if quote:
+            buf.append(ch)
+            quote = "" if ch == quote else quote
+        elif two == "--":
+            i = text.find("\n", i) if "\n" in text[i:] else len(text)
+            continue
+        elif two == "/*":
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        elif ch in "'\"`":
+            quote = ch
+            buf.append(ch)
+        elif ch == ";":
+            out.append("".join(buf).strip())
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    out.append("".join(buf).strip())
+    return [s for s in out if s]
 
 
 def render_ddl(processed_location: str, text: str | None = None) -> list[str]:

@@ -14,7 +14,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-PLACEHOLDER = "${processed_location}"
+from athena.ddl import PLACEHOLDER, split_statements
+
 PARQUET_SERDE = {
     "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
     "Parameters": {"serialization.format": "1"},
@@ -36,34 +37,6 @@ class Statement:
     name: str
     sql: str
     table_input: dict[str, Any] | None = None
-
-
-def split_statements(text: str) -> list[str]:
-    """Split on `;` outside quotes and `--` / `/* */` comments."""
-    out, buf, i, quote = [], [], 0, ""
-    while i < len(text):
-        ch, two = text[i], text[i : i + 2]
-        if quote:
-            buf.append(ch)
-            quote = "" if ch == quote else quote
-        elif two == "--":
-            i = text.find("\n", i) if "\n" in text[i:] else len(text)
-            continue
-        elif two == "/*":
-            end = text.find("*/", i + 2)
-            i = len(text) if end < 0 else end + 2
-            continue
-        elif ch in "'\"`":
-            quote = ch
-            buf.append(ch)
-        elif ch == ";":
-            out.append("".join(buf).strip())
-            buf = []
-        else:
-            buf.append(ch)
-        i += 1
-    out.append("".join(buf).strip())
-    return [s for s in out if s]
 
 
 def render(text: str, processed_root: str) -> str:

@@ -14,11 +14,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from athena.ddl import split_statements
 from deploy import athena, glue
 from deploy.apigw import render_openapi
 from deploy.config import ConfigError, DeployConfig, load_config
 from deploy.context import Context
-from deploy.ddl import DdlError, parse_ddl, split_statements
+from deploy.ddl import DdlError, parse_ddl
 from deploy.names import Names
 from deploy.package import api_zip, pip_vendor_command, transforms_zip, trigger_zip
 from deploy.policies import WILDCARD_RESOURCE_ACTIONS, all_policies
