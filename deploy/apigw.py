@@ -1,5 +1,6 @@
 """The REST API: api/openapi.json imported into API Gateway, every operation proxied
-to the API Lambda and protected by an API key with a usage plan (throttle + quota)."""
+to the API Lambda and protected by an API key with a usage plan (throttle + quota), plus
+the dashboard's page routes (same Lambda, no key: they serve static files, no data)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from deploy.context import ABSENT, CREATE, DELETE, Context
 STATE_KEY = "deploy-state/api/openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PERMISSION_SID = "apigateway-invoke"
+# api/dashboard.py's routes are pages, not API operations, so api/openapi.json leaves them out.
+# They are added here without the API key: they serve only the page's HTML, CSS and JS (all
+# text, returned as text by Mangum, so no binary media types are needed); the page then asks
+# its user for the key and sends it as `x-api-key` on its data calls.
+PAGE_ROUTES: dict[str, str] = {
+    "/": "dashboard_page",
+    "/dashboard": "dashboard_page_named",
+    "/static/{proxy+}": "dashboard_static_file",
+}
 
 
 def _downgrade(node: Any) -> Any:
@@ -34,23 +44,46 @@ def _downgrade(node: Any) -> Any:
     return out
 
 
+def _page_operation(operation_id: str, path: str) -> dict[str, Any]:
+    """A GET of the dashboard's page or one of its files, open to anyone (``security: []``)."""
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": "The dashboard page and its static files (no data, no API key)",
+        "security": [],
+        "responses": {"200": {"description": "HTML, CSS or JavaScript"}},
+    }
+    if "{proxy+}" in path:
+        operation["parameters"] = [
+            {"name": "proxy", "in": "path", "required": True, "schema": {"type": "string"}}
+        ]
+    return operation
+
+
 def render_openapi(doc: dict[str, Any], function_arn: str, region: str) -> dict[str, Any]:
-    """Add the Lambda proxy integration and API-key security to every operation."""
+    """Add the Lambda proxy integration and API-key security to every operation, and the
+    dashboard's page routes with the same integration but no key."""
     if not doc.get("paths"):
         raise ValueError("OpenAPI document has no paths")
+    taken = sorted(set(PAGE_ROUTES) & set(doc["paths"]))
+    if taken:
+        raise ValueError(f"OpenAPI document defines the dashboard's routes {taken}")
     out = _downgrade(copy.deepcopy(doc))
     out["openapi"] = "3.0.1"
     uri = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    integration = {
+        "type": "aws_proxy",
+        "httpMethod": "POST",
+        "uri": uri,
+        "passthroughBehavior": "when_no_match",
+    }
     for operations in out["paths"].values():
         for method in METHODS:
             if method in operations:
                 operations[method]["security"] = [{"api_key": []}]
-                operations[method]["x-amazon-apigateway-integration"] = {
-                    "type": "aws_proxy",
-                    "httpMethod": "POST",
-                    "uri": uri,
-                    "passthroughBehavior": "when_no_match",
-                }
+                operations[method]["x-amazon-apigateway-integration"] = dict(integration)
+    for path, operation_id in PAGE_ROUTES.items():
+        page = _page_operation(operation_id, path)
+        out["paths"][path] = {"get": {**page, "x-amazon-apigateway-integration": dict(integration)}}
     schemes = out.setdefault("components", {}).setdefault("securitySchemes", {})
     schemes["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
     out["x-amazon-apigateway-api-key-source"] = "HEADER"

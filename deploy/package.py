@@ -69,12 +69,20 @@ def trigger_zip(repo: Path) -> bytes:
     return build_zip(entries)
 
 
+def static_entries(repo: Path) -> list[tuple[str, Path]]:
+    """The dashboard's files (HTML, CSS, JS under `api/static/`), served by the API Lambda."""
+    root = repo / "api" / "static"
+    return [(p.relative_to(repo).as_posix(), p) for p in _files(root)] if root.is_dir() else []
+
+
 def api_zip(repo: Path, dependencies: Path | None) -> bytes:
-    """The API Lambda: `api/`, the named queries, the pure contract and JSON logging, and its
-    vendored dependencies (no PySpark: `athena.local` is only for the local backend)."""
+    """The API Lambda: `api/` with the dashboard's static files, the named queries, the pure
+    contract and JSON logging, and its vendored dependencies (no PySpark: `athena.local` is
+    only for the local backend)."""
     queries = sorted((repo / "athena" / "queries").glob("*.sql"))
     entries = (
         package_entries(repo, "api")
+        + static_entries(repo)
         + package_entries(repo, "athena", only={"__init__.py", "catalog.py"})
         + [(p.relative_to(repo).as_posix(), p) for p in queries]
         + package_entries(repo, "transforms", only={"__init__.py", "contract.py", "jsonlog.py"})

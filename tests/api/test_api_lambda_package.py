@@ -51,7 +51,8 @@ with open(sys.argv[3], "w") as out:
 """
 
 
-def invoke_package(tmp_path: Path, env: dict[str, str], events: list[dict]) -> list[dict]:
+def run_package(tmp_path: Path, env: dict[str, str], events: list[dict]) -> list[dict]:
+    """The handler's raw answers (statusCode, headers, body, isBase64Encoded) to ``events``."""
     root = tmp_path / "lambda"
     zipfile.ZipFile(io.BytesIO(api_zip(REPO, None))).extractall(root)
     answers = tmp_path / "answers.json"
@@ -65,9 +66,14 @@ def invoke_package(tmp_path: Path, env: dict[str, str], events: list[dict]) -> l
         check=False,
     )
     assert child.returncode == 0, child.stderr[-3000:]
+    result: list[dict] = json.loads(answers.read_text())
+    return result
+
+
+def invoke_package(tmp_path: Path, env: dict[str, str], events: list[dict]) -> list[dict]:
     return [
         {"status": a["statusCode"], "body": json.loads(a["body"])}
-        for a in json.loads(answers.read_text())
+        for a in run_package(tmp_path, env, events)
     ]
 
 
@@ -106,3 +112,51 @@ def test_package_holds_the_named_queries_but_not_pyspark_modules() -> None:
     names: Any = zipfile.ZipFile(io.BytesIO(api_zip(REPO, None))).namelist()
     assert {"athena/catalog.py", "athena/queries/orders_by_client.sql"} <= set(names)
     assert "athena/local.py" not in names and "transforms/schemas.py" not in names
+
+
+STATIC = REPO / "api" / "static"
+TEXT_TYPES = {".html": "text/html", ".css": "text/css", ".js": "javascript"}
+
+
+def page_event(path: str, public_path: str) -> dict[str, Any]:
+    """A browser's GET through the page routes; ``public_path`` is the URL path with the stage."""
+    event = api_gateway_event(path)
+    event["headers"]["Accept"] = "text/html,*/*"
+    event["resource"] = event["requestContext"]["resourcePath"] = (
+        "/static/{proxy+}" if path.startswith("/static/") else path
+    )
+    event["requestContext"]["path"] = public_path
+    return event
+
+
+def test_package_ships_every_dashboard_file() -> None:
+    names = set(zipfile.ZipFile(io.BytesIO(api_zip(REPO, None))).namelist())
+    files = {p.relative_to(REPO).as_posix() for p in STATIC.rglob("*") if p.is_file()}
+    assert "api/static/dashboard/index.html" in files and files <= names
+
+
+def test_packaged_lambda_serves_the_page_and_its_files_as_text(
+    tmp_path: Path, moto_endpoint: str
+) -> None:
+    """Through Mangum as API Gateway's proxy integration sees it: every file comes back as
+    text (``isBase64Encoded`` false), so the REST API needs no binary media types."""
+    assets = sorted(p for p in (STATIC / "dashboard").iterdir() if p.name != "index.html")
+    events = [page_event("/", "/v1/"), page_event("/dashboard", "/v1/dashboard")]
+    events += [page_event(f"/{p.relative_to(REPO / 'api').as_posix()}", "/v1/x") for p in assets]
+    events.append(page_event("/", "/v1"))  # the stage root without its slash
+    env = {
+        "DUFFBEER_API_BACKEND": "athena",
+        "DUFFBEER_ATHENA_WORKGROUP": "pages-need-no-query",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+    }
+    *served, bare_root = run_package(tmp_path, env, events)
+    page = STATIC / "dashboard" / "index.html"
+    for answer, path in zip(served, [page, page, *assets], strict=True):
+        headers = {k.lower(): v for k, v in answer["headers"].items()}
+        assert answer["statusCode"] == 200, path
+        assert TEXT_TYPES[path.suffix] in headers["content-type"], path
+        assert answer["isBase64Encoded"] is False, path
+        assert answer["body"] == path.read_text(encoding="utf-8"), path
+    assert "script-src 'self'" in served[0]["headers"]["content-security-policy"]
+    assert bare_root["statusCode"] == 308
+    assert bare_root["headers"]["location"] == "/v1/"

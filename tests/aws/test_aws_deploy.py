@@ -37,6 +37,17 @@ def recording_session(calls: list[str]) -> boto3.Session:
     return session
 
 
+def importing_session(bodies: list[dict[str, Any]]) -> boto3.Session:
+    """A session that keeps every OpenAPI document the deployer sends to ImportRestApi."""
+    session = boto3.Session(region_name="eu-west-1")
+    session.events.register(
+        "provide-client-params.apigateway.ImportRestApi",
+        lambda params, **_: bodies.append(json.loads(params["body"])),
+        unique_id="keep-imported-openapi",
+    )
+    return session
+
+
 def plan_lines(out: str) -> list[list[str]]:
     return [
         line.split()[:3] for line in out.splitlines() if not line.startswith(("plan:", "done:"))
@@ -46,7 +57,11 @@ def plan_lines(out: str) -> list[list[str]]:
 def test_first_deploy_creates_every_resource_with_its_policy(
     moto: str, fixtures: dict[str, str], client: Any, capsys: pytest.CaptureFixture[str]
 ):
-    assert run(moto, fixtures) == 0
+    """moto imports the OpenAPI paths, methods and integrations but ignores ``security``
+    (every method reads ``apiKeyRequired: false``), so which routes need the key is asserted on
+    the document the deployer sent to ImportRestApi, kept by a botocore event hook."""
+    imported: list[dict[str, Any]] = []
+    assert run(moto, fixtures, session=importing_session(imported)) == 0
     lines = plan_lines(capsys.readouterr().out)
     assert {action for action, *_ in lines} == {"create"}
     kinds = {kind for _, kind, _ in lines}
@@ -156,6 +171,7 @@ def test_first_deploy_creates_every_resource_with_its_policy(
     (api,) = apigw.get_rest_apis()["items"]
     resources = {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]}
     assert {"/orders/{client_id}", "/sales-by-product", "/order-status-report"} <= resources
+    assert_page_routes_open_and_data_routes_keyed(apigw, api["id"], imported)
     (plan,) = apigw.get_usage_plans()["items"]
     assert plan["apiStages"] == [{"apiId": api["id"], "stage": "v1"}]
     assert len(apigw.get_usage_plan_keys(usagePlanId=plan["id"])["items"]) == 1
@@ -283,6 +299,28 @@ def test_missing_ddl_fails_with_a_clear_error(
     assert "Athena DDL not found: /nonexistent/ddl.sql" in capsys.readouterr().err
 
 
+def assert_page_routes_open_and_data_routes_keyed(
+    apigw: Any, api_id: str, imported: list[dict[str, Any]]
+) -> None:
+    """The dashboard's routes proxy to the API Lambda like the data routes, but without the key."""
+    (doc,) = imported
+    pages = {"/", "/dashboard", "/static/{proxy+}"}
+    assert doc["x-amazon-apigateway-api-key-source"] == "HEADER"
+    for path, operations in doc["paths"].items():
+        security = operations["get"]["security"]
+        assert security == ([] if path in pages else [{"api_key": []}]), path
+    uri = doc["paths"]["/sales-by-product"]["get"]["x-amazon-apigateway-integration"]["uri"]
+    assert uri.endswith(":function:duffbeer-orders-api/invocations")
+    by_path = {r["path"]: r for r in apigw.get_resources(restApiId=api_id)["items"]}
+    for path in sorted(pages | {"/sales-by-product"}):
+        assert set(by_path[path]["resourceMethods"]) == {"GET"}, path
+        integration = apigw.get_integration(
+            restApiId=api_id, resourceId=by_path[path]["id"], httpMethod="GET"
+        )
+        # moto keeps the document's spelling (aws_proxy); AWS answers AWS_PROXY
+        assert (integration["type"].upper(), integration["uri"]) == ("AWS_PROXY", uri), path
+
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -318,6 +356,7 @@ def test_repository_ddl_openapi_and_job_script_deploy(
         items = client("apigateway").get_resources(restApiId=api["id"])["items"]
         paths = {r["path"] for r in items}
         assert {"/orders/{client_id}", "/sales-by-product", "/order-status-report"} <= paths
+        assert {"/", "/dashboard", "/static/{proxy+}"} <= paths
     if "job_script" in real:
         obj = client("s3").get_object(
             Bucket="duffbeer-pipeline-artifacts", Key="glue/process_orders.py"

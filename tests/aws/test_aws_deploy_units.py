@@ -244,6 +244,21 @@ def test_openapi_gets_lambda_proxy_api_key_security_and_3_0_schemas():
     assert OPENAPI["openapi"] == "3.1.0"  # the source document is not modified
 
 
+def test_openapi_gets_the_dashboard_routes_open_and_refuses_to_shadow_its_own():
+    arn = "arn:aws:lambda:eu-west-1:1:function:api"
+    doc = render_openapi(OPENAPI, arn, "eu-west-1")
+    for path in ("/", "/dashboard", "/static/{proxy+}"):
+        (method,) = doc["paths"][path]
+        page = doc["paths"][path][method]
+        assert method == "get" and page["security"] == []
+        assert page["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
+    (proxy,) = doc["paths"]["/static/{proxy+}"]["get"]["parameters"]
+    assert proxy["in"] == "path" and proxy["required"] is True
+    clash = {**OPENAPI, "paths": {**OPENAPI["paths"], "/dashboard": {"get": {}}}}
+    with pytest.raises(ValueError, match="dashboard's routes"):
+        render_openapi(clash, arn, "eu-west-1")
+
+
 def test_config_file_and_flags_merge_with_types_checked(tmp_path: Path):
     path = tmp_path / "c.toml"
     path.write_text('[deploy]\nstack = "beer"\nnumber_of_workers = 3\n')
