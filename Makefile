@@ -73,6 +73,48 @@ $(BENCH_STAMP): $(STAMP)
 bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
 	$(PY) scripts/bench.py --sizes $(SIZES)
 
+.PHONY: openapi
+openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
+	$(PY) -m api.openapi
+
+.PHONY: serve
+serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job first if empty); docs at /docs
+	@test -d $(OUTPUT)/orders || $(MAKE) run
+	DUFFBEER_API_BACKEND=local DUFFBEER_OUTPUT_PATH=$(OUTPUT) \
+	  $(VENV)/bin/uvicorn api.app:app --host 127.0.0.1 --port $(or $(PORT),8000)
+
 .PHONY: clean
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
+
+.PHONY: query
+query: setup ## Run a named Athena query on the local output: make query Q=order_status_report ARGS="from=2026-11-01 to=2026-11-30" [FORMAT=csv|json]
+	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
+
+.PHONY: sql
+sql: setup ## Interactive Athena SQL prompt (DuckDB) over the local output, tables already defined
+	@$(PY) -m athena sql --output $(OUTPUT)
+
+.PHONY: ddl
+ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)
+	@$(PY) -m athena.ddl $(if $(LOCATION),--location $(LOCATION),--write)
+
+# --- AWS (docs/aws.md) ---------------------------------------------------------------
+ENDPOINT_URL ?=
+DEPLOY_ARGS ?=
+MOTO_PORT ?= 5000
+# Against a local endpoint (moto) boto3 gets dummy credentials; real AWS uses yours.
+AWS_LOCAL_ENV = $(if $(ENDPOINT_URL),AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing)
+DEPLOY = $(AWS_LOCAL_ENV) $(PY) scripts/deploy_job.py $(if $(ENDPOINT_URL),--endpoint-url $(ENDPOINT_URL))
+
+.PHONY: moto
+moto: setup ## Local AWS twin: moto server on 127.0.0.1:$(MOTO_PORT) for `make deploy ENDPOINT_URL=...`
+	$(PY) scripts/local_moto.py --port $(MOTO_PORT)
+
+.PHONY: deploy
+deploy: setup ## Deploy the stack (config deploy/config.toml; ENDPOINT_URL=http://127.0.0.1:5000 DEPLOY_ARGS=--dry-run)
+	$(DEPLOY) $(DEPLOY_ARGS)
+
+.PHONY: teardown
+teardown: setup ## Delete the stack (FORCE=1 also empties non-empty data buckets)
+	$(DEPLOY) --teardown $(if $(FORCE),--force) $(DEPLOY_ARGS)

@@ -11,6 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+from transforms.contract import MAX_DAYS_AHEAD, MIN_ORDER_DATE
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 PARAM_TYPES = ("varchar", "date", "bigint")
@@ -130,3 +133,36 @@ def load_query(name: str) -> NamedQuery:
     if not _NAME.match(name) or name not in query_names():
         raise QueryError(f"unknown query {name!r}; known: {', '.join(query_names())}")
     return _parse(name, (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def to_named(sql: str, marker: str = ":p") -> str:
+    """``?`` placeholders -> ``:p1…:pN``, so dialects that reorder clauses
+    (``OFFSET … LIMIT`` vs ``LIMIT … OFFSET``) cannot mis-bind a value."""
+    parts, last = [], 0
+    for n, position in enumerate(placeholder_positions(sql), start=1):
+        parts.append(sql[last:position] + f"{marker}{n}")
+        last = position + 1
+    parts.append(sql[last:])
+    return "".join(parts)
+
+
+def named_values(values: list[ParamValue]) -> dict[str, ParamValue]:
+    """``{"p1": …, "pN": …}`` for the markers :func:`to_named` wrote."""
+    return {f"p{n}": value for n, value in enumerate(values, start=1)}
+
+
+# What a caller that leaves a parameter out means (the CLI applies these; the API may too).
+DEFAULT_DATE_FROM: Final = dt.date.fromisoformat(MIN_ORDER_DATE)
+DEFAULT_PAGE_LIMIT: Final = 100
+
+
+def default_values(query: NamedQuery, today: dt.date | None = None) -> dict[str, ParamValue]:
+    """Defaults for omitted parameters: every date (2000-01-01 to today+1, UTC), first page."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    known: dict[str, ParamValue] = {
+        "date_from": DEFAULT_DATE_FROM,
+        "date_to": today + dt.timedelta(days=MAX_DAYS_AHEAD),
+        "page_offset": 0,
+        "page_limit": DEFAULT_PAGE_LIMIT,
+    }
+    return {p.name: known[p.name] for p in query.params if p.name in known}

@@ -3,7 +3,8 @@
 The named queries are written in Athena (Trino) SQL; sqlglot translates them to
 DuckDB. Placeholders become named DuckDB parameters first, so a clause order that
 differs between the dialects (``OFFSET … LIMIT`` vs ``LIMIT … OFFSET``) cannot
-mis-bind a value.
+mis-bind a value. Every table of the Athena database exists here, like there: a table
+the job has not written yet is an empty view with the right columns.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from typing import Any
 
 import duckdb
 import sqlglot
+from sqlglot import exp
 
-from athena.catalog import NamedQuery, ParamValue, QueryError, load_query, placeholder_positions
+from athena.catalog import NamedQuery, ParamValue, QueryError, load_query, named_values, to_named
+from athena.ddl import VIEWS as VIEW_TABLES
+from athena.ddl import hive_type
 from transforms.schemas import TABLES
 
 # Athena names that are not a job output folder: the seed's name for the orders table.
-VIEWS = {"processed_orders": "SELECT * FROM orders"}
+VIEWS = {view: f"SELECT * FROM {table}" for view, (table, _why) in VIEW_TABLES.items()}  # noqa: S608
 
 
 class OutputMissingError(QueryError):
@@ -38,12 +42,7 @@ class QueryResult:
 
 def to_duckdb(athena_sql: str) -> str:
     """Athena SQL with ``?`` placeholders -> DuckDB SQL with ``$p1…$pN`` parameters."""
-    named, last = [], 0
-    for n, position in enumerate(placeholder_positions(athena_sql), start=1):
-        named.append(athena_sql[last:position] + f":p{n}")
-        last = position + 1
-    named.append(athena_sql[last:])
-    return sqlglot.transpile("".join(named), read="athena", write="duckdb")[0]
+    return sqlglot.transpile(to_named(athena_sql), read="athena", write="duckdb")[0]
 
 
 def _sql_string(text: str) -> str:
@@ -52,8 +51,9 @@ def _sql_string(text: str) -> str:
 
 
 def _parquet_glob(root: Path, name: str) -> str:
-    """``<root>/<table>/<k=v>/…/*.parquet``: one ``*`` per partition level."""
-    return "/".join([str(root / name), *["*"] * len(TABLES[name][1]), "*.parquet"])
+    """``<root>/<table>/<col>=*/…/*.parquet``: partition folders only, as Athena reads them
+    (``_staging`` and other ``_``-prefixed folders never match)."""
+    return "/".join([str(root / name), *[f"{c}=*" for c in TABLES[name][1]], "*.parquet"])
 
 
 def _view_sql(root: Path, name: str) -> str:
@@ -68,29 +68,53 @@ def _view_sql(root: Path, name: str) -> str:
     )
 
 
+def _empty_view_sql(name: str) -> str:
+    """A table with no files yet: no rows, the declared columns and types."""
+    columns = ", ".join(
+        f"CAST(NULL AS {exp.DataType.build(hive_type(f.dataType), dialect='spark').sql('duckdb')})"
+        f" AS {f.name}"
+        for f in TABLES[name][0].fields
+    )
+    return f"CREATE VIEW {name} AS SELECT {columns} WHERE false"
+
+
+def check_output(root: Path) -> None:
+    """Raise :class:`OutputMissingError` unless ``root`` holds the job's ``orders`` table."""
+    if not root.is_dir():
+        raise OutputMissingError(
+            f"output folder {root} does not exist: run the job first (make run)"
+        )
+    if not glob.glob(_parquet_glob(root, "orders")):
+        raise OutputMissingError(
+            f"no job output in {root}: no {root}/orders/order_date=*/channel=*/*.parquet; "
+            "run the job first (make run), or point at the job's --output_path"
+        )
+
+
 class LocalAthena:
     """A DuckDB connection with one view per output table, like the Athena database."""
 
     def __init__(self, output_root: str | Path) -> None:
         self.root = Path(output_root)
-        present = [name for name in TABLES if glob.glob(_parquet_glob(self.root, name))]
-        if "orders" not in present:
-            raise OutputMissingError(
-                f"no job output under {self.root}/orders: run the job first (make run)"
-            )
+        check_output(self.root)
         self.connection = duckdb.connect()
-        for name in present:
-            self.connection.execute(_view_sql(self.root, name))
+        self.connection.execute("SET TimeZone = 'UTC'")
+        for name in TABLES:
+            present = glob.glob(_parquet_glob(self.root, name))
+            self.connection.execute(
+                _view_sql(self.root, name) if present else _empty_view_sql(name)
+            )
         for name, select in VIEWS.items():
             self.connection.execute(f"CREATE VIEW {name} AS {select}")
+
+    def execute(self, athena_sql: str, values: list[ParamValue] | None = None) -> QueryResult:
+        """Run Athena SQL (``?`` placeholders bound to ``values``, in order) in DuckDB."""
+        cursor = self.connection.execute(to_duckdb(athena_sql), named_values(values or []))
+        columns = [d[0] for d in cursor.description or []]
+        return QueryResult(columns, cursor.fetchall())
 
     def run(
         self, query: NamedQuery | str, values: dict[str, ParamValue] | None = None
     ) -> QueryResult:
         named = load_query(query) if isinstance(query, str) else query
-        bound = named.bind(values or {})
-        cursor = self.connection.execute(
-            to_duckdb(named.sql), {f"p{n}": v for n, v in enumerate(bound, start=1)}
-        )
-        columns = [d[0] for d in cursor.description]
-        return QueryResult(columns, cursor.fetchall())
+        return self.execute(named.sql, named.bind(values or {}))

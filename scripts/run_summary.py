@@ -24,15 +24,16 @@ def render(report: dict[str, Any]) -> str:
         f"  {report['started_at']} -> {report['ended_at']}",
         f"  input  {report['input_path']}",
         f"  output {report['output_path']}",
-        f"  files: {totals['files']} ({totals['files_ok']} ok, {totals['files_rejected']} rejected, "
-        f"{totals['files_skipped']} skipped)",
+        f"  files: {totals['files']} ({totals['files_ok']} ok, "
+        f"{totals['files_rejected']} rejected, {totals['files_skipped']} skipped)",
         f"  rows:  {totals['rows_read']} read = {totals['rows_valid']} valid "
         f"+ {totals['rows_rejected']} rejected",
         "",
         f"  {'file':<44} {'status':<9} {'read':>6} {'valid':>6} {'rejected':>8}  reasons",
     ]
     for entry in report["files"]:
-        reasons = entry["reason"] or ", ".join(f"{r}={n}" for r, n in entry["rejected_by_reason"].items())
+        by_reason = entry["rejected_by_reason"].items()
+        reasons = entry["reason"] or ", ".join(f"{r}={n}" for r, n in by_reason)
         name = entry["path"].rsplit("/", 1)[-1]
         lines.append(
             f"  {name[:44]:<44} {entry['status']:<9} {entry['rows_read']:>6} "

@@ -6,15 +6,23 @@ DDL can be executed for real; the metastore only starts when a test touches it.
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from moto.s3.models import FakeBucket
+from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
+
+from scripts.local_moto import permission_over_tls
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = REPO / "data" / "sample"
+REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +50,48 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The job's output for data/sample (run id ``sample-1``), written once per test session.
+
+    Shared by the job, Athena and API tests: read it, never write to it (copy it first).
+    """
+    from glue_jobs.process_orders import main
+
+    output = tmp_path_factory.mktemp("sample_out")
+    argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
+    report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
+    assert report["status"] == "succeeded"
+    return output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    mp = pytest.MonkeyPatch()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        mp.setenv(name, value)
+    mp.delenv("AWS_PROFILE", raising=False)
+    mp.setattr(FakeBucket, "get_permission", permission_over_tls)  # moto gap, see there
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    mp.setenv("AWS_ENDPOINT_URL", endpoint)  # belt and braces: boto3 honours it too
+    yield endpoint
+    server.stop()
+    mp.undo()

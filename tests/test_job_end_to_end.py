@@ -42,13 +42,13 @@ def parquet_files(output: Path) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_run(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    output = tmp_path_factory.mktemp("sample_out")
-    return output, run_job(SAMPLE_DIR, output, "--run_id", "sample-1")
+def sample_run(sample_output: Path) -> tuple[Path, dict]:
+    """The shared session run on data/sample and its report as written to _runs/."""
+    return sample_output, json.loads((sample_output / "_runs" / "sample-1.json").read_text())
 
 
 def test_sample_run_report_accounts_for_every_file_and_row(sample_run: tuple[Path, dict]) -> None:
-    output, report = sample_run
+    _, report = sample_run
     assert report["status"] == "succeeded"
     assert report["totals"] == {
         "files": 5,
@@ -69,8 +69,6 @@ def test_sample_run_report_accounts_for_every_file_and_row(sample_run: tuple[Pat
         "invalid_date": 1,
         "invalid_encoding": 1,
     }
-    written = json.loads((output / "_runs" / "sample-1.json").read_text())
-    assert written == report
 
 
 def test_sample_run_writes_every_row_somewhere(
@@ -122,6 +120,7 @@ def test_rerun_of_same_input_changes_no_table(
     before = {name: table_rows(spark, output, name) for name in TABLES}
     report = run_job(SAMPLE_DIR, output, "--run_id", "sample-2")
     assert report["status"] == "succeeded"
+    assert json.loads((output / "_runs" / "sample-2.json").read_text()) == report
     assert {name: table_rows(spark, output, name) for name in TABLES} == before
     assert all(len(names) == 1 for names in parquet_files(output).values())
 
@@ -169,7 +168,9 @@ def test_only_touched_partitions_are_rewritten(spark: SparkSession, tmp_path: Pa
     assert after[touched] != before[touched]
 
 
-def test_rejected_file_does_not_stop_other_files(spark: SparkSession, tmp_path: Path) -> None:
+def test_rejected_file_does_not_stop_other_files(
+    spark: SparkSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "in"
     _write(folder, "good.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20")
     (folder / "bad.csv").write_text("order_id;client_id\nO2;C2\n")
@@ -179,6 +180,16 @@ def test_rejected_file_does_not_stop_other_files(spark: SparkSession, tmp_path: 
         ("good.csv", "ok"),
     ]
     assert len(table_rows(spark, tmp_path / "out", "orders")) == 1
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["event"] for e in events if e["logger"] != "py4j"] == [
+        "run started",
+        "file result",
+        "file result",
+        *["partitions written"] * 5,
+        "run finished",
+    ]
+    assert events[1]["reason"] == "missing_columns"
+    assert events[-1]["rows_read"] == 1
 
 
 def test_rejected_path_option_moves_quarantine(spark: SparkSession, tmp_path: Path) -> None:

@@ -79,11 +79,6 @@ class Run:
 
     def execute(self) -> RunOutcome:
         files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))
-        for file in files:
-            log.info(
-                "file inspected",
-                extra={"path": file.path, "status": file.status, "reason": file.reason},
-            )
         input_bytes = sum(f.size for f in files if f.status == FILE_OK)
         cores = self.spark.sparkContext.defaultParallelism
         with applied(self.spark, run_settings(input_bytes, cores)):
@@ -104,10 +99,13 @@ class Run:
             tables = [*self.stage_orders_and_marts(staged), self.stage_rejected(staged, files)]
         finally:
             staged.unpersist()
+        entries = file_entries(files, counts)
+        for entry in entries:
+            log.info("file result", extra=dict(entry))
         written = {table.name: commit(self.storage, table) for table in tables}
         for name, n in written.items():
             log.info("partitions written", extra={"table": name, "partitions": n})
-        return RunOutcome(file_entries(files, counts), written)
+        return RunOutcome(entries, written)
 
     def stage_orders_and_marts(self, staged: DataFrame) -> list[StagedTable]:
         existing = read_table(self.spark, self.storage, self.roots["orders"], ORDERS_SCHEMA)

@@ -2,6 +2,7 @@
 -- param: client_id varchar
 -- param: date_from date
 -- param: date_to date
+-- param: channel varchar optional
 -- param: page_offset bigint
 -- param: page_limit bigint
 SELECT
@@ -16,6 +17,7 @@ SELECT
 FROM orders
 WHERE client_id = ?
   AND order_date BETWEEN ? AND ?
+  AND channel = COALESCE(?, channel)
 GROUP BY order_id, order_date, channel, client_id
 ORDER BY order_date DESC, order_id DESC, channel
 OFFSET ? LIMIT ?

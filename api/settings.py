@@ -1,0 +1,59 @@
+"""API configuration: from the environment (Lambda, ``make serve``) or passed in (tests)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+BACKENDS = ("local", "athena")
+
+
+class ConfigError(ValueError):
+    """The API is configured in a way it cannot run with; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "local"
+    output_path: str = "output"
+    runs_path: str | None = None
+    athena_workgroup: str | None = None
+    athena_database: str = "duffbeer"
+    athena_output_location: str | None = None
+    aws_endpoint_url: str | None = None
+    # API Gateway gives up after 29 s: answer 504 well before that.
+    query_timeout_seconds: float = 25.0
+    poll_initial_seconds: float = 0.1
+    poll_max_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"DUFFBEER_API_BACKEND must be one of {', '.join(BACKENDS)}")
+        if self.backend == "athena" and not self.athena_workgroup:
+            raise ConfigError("DUFFBEER_ATHENA_WORKGROUP is required with the athena backend")
+        if not 0 < self.query_timeout_seconds < 29:
+            raise ConfigError("DUFFBEER_QUERY_TIMEOUT_SECONDS must be between 0 and 29")
+
+    @property
+    def resolved_runs_path(self) -> str:
+        """Where run reports live: explicit, else ``<output_path>/_runs``."""
+        return self.runs_path or f"{self.output_path.rstrip('/')}/_runs"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        try:
+            timeout = float(env.get("DUFFBEER_QUERY_TIMEOUT_SECONDS", "25"))
+        except ValueError as err:
+            raise ConfigError("DUFFBEER_QUERY_TIMEOUT_SECONDS must be a number") from err
+        return cls(
+            backend=env.get("DUFFBEER_API_BACKEND", "local"),
+            output_path=env.get("DUFFBEER_OUTPUT_PATH", "output"),
+            runs_path=env.get("DUFFBEER_RUNS_PATH") or None,
+            athena_workgroup=env.get("DUFFBEER_ATHENA_WORKGROUP") or None,
+            athena_database=env.get("DUFFBEER_ATHENA_DATABASE", "duffbeer"),
+            athena_output_location=env.get("DUFFBEER_ATHENA_OUTPUT_LOCATION") or None,
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            query_timeout_seconds=timeout,
+        )

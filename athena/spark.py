@@ -1,0 +1,87 @@
+"""The Athena DDL and named queries in Spark SQL: the Hive-metastore twin of the catalog.
+
+Spark cannot project partitions, so the Athena DDL is translated with sqlglot
+(athena -> spark) after dropping the ``projection.*`` table properties (documented in
+docs/athena.md), and partitions are discovered with ``MSCK REPAIR TABLE`` instead.
+Queries bind their values as Spark named parameters (``:p1…``), never as SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlglot
+from pyspark.sql import DataFrame, SparkSession
+from sqlglot import exp
+
+from athena.catalog import NamedQuery, ParamValue, load_query, named_values, to_named
+from athena.ddl import DATABASE, render_ddl
+from athena.local import QueryResult
+from transforms.schemas import TABLES
+
+# Athena-only table properties: meaningless to the Hive metastore, so left out.
+ATHENA_ONLY_PROPERTIES = ("projection.", "storage.location.template")
+
+
+def to_spark_ddl(athena_statement: str) -> str:
+    """One Athena DDL statement as Spark SQL, without the Athena-only table properties."""
+    tree = sqlglot.parse_one(athena_statement, read="athena")
+    properties = tree.find(exp.Properties)
+    if properties is not None:
+        kept = [
+            prop
+            for prop in properties.expressions
+            if not (type(prop) is exp.Property and prop.name.startswith(ATHENA_ONLY_PROPERTIES))
+        ]
+        properties.set("expressions", kept)
+    return tree.sql(dialect="spark")
+
+
+def to_spark(athena_sql: str) -> str:
+    """A named Athena query as Spark SQL with ``:p1…:pN`` parameter markers."""
+    return sqlglot.transpile(to_named(athena_sql), read="athena", write="spark")[0]
+
+
+def create_tables(spark: SparkSession, processed_location: str) -> list[str]:
+    """Run the rendered Athena DDL in Spark (Hive support needed), then discover partitions.
+
+    Returns the Spark statements executed, for logs and test messages.
+    """
+    executed = []
+    for statement in render_ddl(processed_location):
+        translated = to_spark_ddl(statement)
+        spark.sql(translated)
+        executed.append(translated)
+    for name in TABLES:
+        repair = f"MSCK REPAIR TABLE {DATABASE}.{name}"
+        spark.sql(repair)
+        executed.append(repair)
+    return executed
+
+
+@contextmanager
+def in_database(spark: SparkSession) -> Iterator[None]:
+    """Resolve unqualified table names in ``duffbeer``, as Athena's query context does."""
+    previous = spark.catalog.currentDatabase()
+    spark.catalog.setCurrentDatabase(DATABASE)
+    try:
+        yield
+    finally:
+        spark.catalog.setCurrentDatabase(previous)
+
+
+def query_frame(spark: SparkSession, query: NamedQuery, values: dict[str, ParamValue]) -> DataFrame:
+    """The query as a DataFrame (plan not yet run); call inside :func:`in_database`."""
+    return spark.sql(to_spark(query.sql), args=named_values(query.bind(values)))
+
+
+def run(
+    spark: SparkSession, query: NamedQuery | str, values: dict[str, ParamValue] | None = None
+) -> QueryResult:
+    """Run a named query against the tables :func:`create_tables` made."""
+    named = load_query(query) if isinstance(query, str) else query
+    with in_database(spark):
+        frame = query_frame(spark, named, values or {})
+        rows = frame.collect()
+    return QueryResult(frame.columns, [tuple(row) for row in rows])

@@ -1,0 +1,47 @@
+"""Pure checks the upload trigger runs before any Spark starts.
+
+The header check is the Glue job's own (`transforms.header`, built on the lists in
+`transforms.contract`), so a file the trigger accepts is a file the job can read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transforms.contract import CSV_EXTENSION
+from transforms.header import HEAD_BYTES, inspect_header
+
+# Whole-file reasons: the contract's names where the job has one, plus the trigger's own.
+NOT_CSV = "not_csv"
+EMPTY_FILE = "empty_file"
+UNREADABLE_HEADER = "unreadable_header"
+MISSING_COLUMNS = "missing_columns"
+FILE_TOO_LARGE = "file_too_large"
+TRIGGER_REASONS = (NOT_CSV, EMPTY_FILE, FILE_TOO_LARGE, UNREADABLE_HEADER, MISSING_COLUMNS)
+HEADER_BYTES = HEAD_BYTES
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a file is refused: a reason code and a human-readable detail."""
+
+    reason: str
+    detail: str
+
+
+def check_object(key: str, size: int, max_bytes: int) -> Rejection | None:
+    """Checks that need only the key and the size (no GET)."""
+    if not key.lower().endswith(CSV_EXTENSION):
+        return Rejection(NOT_CSV, f"extension is not {CSV_EXTENSION}: {key!r}")
+    if size <= 0:
+        return Rejection(EMPTY_FILE, "the object is 0 bytes")
+    if size > max_bytes:
+        return Rejection(FILE_TOO_LARGE, f"{size} bytes exceeds the maximum of {max_bytes}")
+    return None
+
+
+def check_header(head: bytes, complete: bool) -> Rejection | None:
+    """The job's own header check (`transforms.header`) on the ranged GET's bytes, so the
+    trigger accepts exactly the files the job loads."""
+    result = inspect_header(head, complete)
+    return None if result.ok else Rejection(str(result.reason), result.detail)

@@ -1,0 +1,132 @@
+"""``python -m athena`` (``make query``, ``make sql``) on the sample output: formats,
+defaults, exit codes, and the interactive prompt fed from a string."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from athena.cli import main
+from athena.local import LocalAthena
+from athena.repl import AthenaShell
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_query_prints_a_readable_table_with_defaults(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, local_athena: LocalAthena
+) -> None:
+    code, out, _ = run(capsys, "query", "order_status_report", "--output", str(sample_output))
+    expected = local_athena.run(
+        "order_status_report", {"date_from": "2000-01-01", "date_to": "2100-01-01"}
+    )
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == expected.columns
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[-1] == f"({len(expected.rows)} rows)"
+    first = lines[2].split()
+    assert first[:2] == list(expected.rows[0][:2]) and first[-1] == str(expected.rows[0][-1])
+
+
+def test_query_takes_short_names_and_csv(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, local_athena: LocalAthena
+) -> None:
+    argv = ["query", "sales_by_product", "from=2026-11-21", "to=2026-11-21", "channel=store"]
+    code, out, _ = run(capsys, *argv, "--format", "csv", "--output", str(sample_output))
+    values = {"date_from": "2026-11-21", "date_to": "2026-11-21", "channel": "store"}
+    expected = local_athena.run("sales_by_product", values)
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0
+    assert rows == [expected.columns, *[[str(v) for v in row] for row in expected.rows]]
+
+
+def test_query_json_keeps_decimals_exact(
+    capsys: pytest.CaptureFixture[str], sample_output: Path
+) -> None:
+    argv = ["query", "orders_by_client", "client_id=C00104", "limit=1", "--format", "json"]
+    code, out, _ = run(capsys, *argv, "--output", str(sample_output))
+    records = json.loads(out)
+    assert code == 0
+    assert records == [
+        {
+            "order_id": "ORD-2002",
+            "order_date": "2026-11-21",
+            "channel": "store",
+            "client_id": "C00104",
+            "line_count": 1,
+            "units": 5,
+            "order_total": "94.50",
+            "statuses": "delivered",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["query", "nope"], "unknown query 'nope'"),
+        (["query", "orders_by_client"], "parameter client_id (varchar) is required"),
+        (["query", "sales_by_product", "from=yesterday"], "date_from must be a date"),
+        (["query", "sales_by_product", "limit=5"], "unknown parameter(s): page_limit"),
+        (["query", "sales_by_product", "channel"], "expected name=value, got 'channel'"),
+    ],
+)
+def test_user_errors_exit_2_with_one_clear_line(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv, "--output", str(sample_output))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_empty_output_exits_2_and_says_to_run_the_job(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "query", "total_orders_by_client", "--output", str(tmp_path))
+    assert code == 2 and "run the job first (make run)" in err
+
+
+def test_query_without_a_name_lists_the_queries_and_their_parameters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "query")
+    assert code == 0
+    assert "orders_by_client(client_id varchar, date_from date, date_to date" in out
+    assert "sales_by_product(date_from date, date_to date, channel varchar optional)" in out
+
+
+def test_sql_prompt_translates_athena_sql_and_survives_errors(local_athena: LocalAthena) -> None:
+    script = "\n".join(
+        [
+            "SELECT client_id, COUNT(*) AS total_orders",
+            "FROM processed_orders GROUP BY client_id",
+            "ORDER BY client_id LIMIT 2;",
+            "SELECT no_such_column FROM orders;",
+            "SELECT ARRAY_JOIN(ARRAY_SORT(ARRAY_AGG(DISTINCT channel)), '|') AS c FROM orders;",
+            "help",
+            "quit",
+            "SELECT 'never run';",
+        ]
+    )
+    out = io.StringIO()
+    AthenaShell(local_athena, stdin=io.StringIO(script + "\n"), stdout=out).cmdloop()
+    text = out.getvalue()
+    expected = local_athena.execute(
+        "SELECT client_id, COUNT(*) FROM orders GROUP BY client_id ORDER BY client_id LIMIT 2"
+    )
+    for client, total in expected.rows:
+        assert any(line.split() == [client, str(total)] for line in text.splitlines()), text
+    assert "error: " in text and "no_such_column" in text
+    channels = {row[0] for row in local_athena.execute("SELECT DISTINCT channel FROM orders").rows}
+    assert "|".join(sorted(channels)) in text
+    assert "Tables and views: orders" in text
+    assert "never run" not in text
