@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
 
 from scripts.local_moto import permission_over_tls
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = REPO / "data" / "sample"
@@ -67,12 +67,6 @@ def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory)
     return output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     mp = pytest.MonkeyPatch()
@@ -87,7 +81,7 @@ def moto_endpoint() -> Iterator[str]:
     mp.delenv("AWS_PROFILE", raising=False)
     mp.setattr(FakeBucket, "get_permission", permission_over_tls)  # moto gap, see there
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

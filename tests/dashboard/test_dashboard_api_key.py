@@ -22,9 +22,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from api.app import create_app
 from api.settings import Settings
 from deploy.apigw import PAGE_ROUTES
-from tests.dashboard.conftest import serve
 from tests.dashboard.page import WAIT_SECONDS, console_errors, states, text, wait_ready
 from tests.dashboard.test_dashboard_browser import FIRST, LAST, WINDOW, assert_panels_match_api
+from tests.servers import serve
 
 KEY = "duffbeerTestKey0123456789abcdef"
 FORBIDDEN = b'{"message":"Forbidden"}'
