@@ -87,7 +87,7 @@ def test_one_parquet_file_per_partition_and_no_staging_left(sample_run: tuple[Pa
     output, _ = sample_run
     files = parquet_files(output)
     assert files and all(len(names) == 1 for names in files.values())
-    assert not list(output.rglob("_staging/*"))
+    assert not list(output.rglob("_staging"))
 
 
 def test_update_file_moves_a_line_to_its_new_partition(
@@ -211,6 +211,7 @@ def test_failed_run_exits_nonzero_and_leaves_tables_untouched(
         run_job(folder, output, "--run_id", "broken-1")
     assert "run broken-1 failed" in str(failure.value)
     assert not parquet_files(output)
+    assert not list(output.rglob("_staging"))
     report = json.loads((output / "_runs" / "broken-1.json").read_text())
     assert report["status"] == "failed" and report["error"]
 

@@ -76,6 +76,7 @@ class Run:
         """Remove what a failed run staged; the visible tables were never touched."""
         for table in self.roots:
             self.storage.delete(self.staging(table))
+            self.storage.delete_if_empty(f"{self.roots[table]}/_staging")
 
     def execute(self) -> RunOutcome:
         files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))

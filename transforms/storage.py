@@ -66,6 +66,13 @@ class Storage:
         path = self._path(uri)
         self._fs(path).delete(path, True)
 
+    def delete_if_empty(self, uri: str) -> None:
+        """Remove a folder only when nothing is left in it (another run may be using it)."""
+        path = self._path(uri)
+        fs = self._fs(path)
+        if fs.exists(path) and len(fs.listStatus(path)) == 0:
+            fs.delete(path, False)
+
     def move(self, source: str, target: str) -> None:
         """Rename ``source`` to ``target``, creating the parent; fail loudly if refused."""
         src, dst = self._path(source), self._path(target)

@@ -66,4 +66,5 @@ def commit(storage: Storage, table: StagedTable) -> int:
             storage.move(new, live)
             written += 1
     storage.delete(table.staging)
+    storage.delete_if_empty(table.staging.rsplit("/", 1)[0])
     return written
