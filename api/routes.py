@@ -151,6 +151,15 @@ def orders_by_client(
     }
 
 
+def channel_report(
+    engine: Backend, query: str, dates: Window, channel: str | None, money_field: str
+) -> dict[str, Any]:
+    """A windowed, optionally channel-filtered report: the shape every report endpoint shares."""
+    rows = engine.rows(query, {"date_from": dates.start, "date_to": dates.end, "channel": channel})
+    items = [{**row, money_field: money(row[money_field])} for row in rows]
+    return {"from": dates.start, "to": dates.end, "channel": channel, "items": items}
+
+
 @router.get(
     "/sales-by-product",
     response_model=models.SalesByProduct,
@@ -161,11 +170,7 @@ def sales_by_product(
     dates: WindowDep, engine: BackendDep, channel: ChannelQuery = None
 ) -> dict[str, Any]:
     """Net units and revenue and the order count per product and channel."""
-    rows = engine.rows(
-        "sales_by_product", {"date_from": dates.start, "date_to": dates.end, "channel": channel}
-    )
-    items = [{**row, "revenue": money(row["revenue"])} for row in rows]
-    return {"from": dates.start, "to": dates.end, "channel": channel, "items": items}
+    return channel_report(engine, "sales_by_product", dates, channel, "revenue")
 
 
 @router.get(
@@ -178,11 +183,7 @@ def order_status_report(
     dates: WindowDep, engine: BackendDep, channel: ChannelQuery = None
 ) -> dict[str, Any]:
     """Orders, lines, units and amount per status and channel (every status counts)."""
-    rows = engine.rows(
-        "order_status_report", {"date_from": dates.start, "date_to": dates.end, "channel": channel}
-    )
-    items = [{**row, "amount": money(row["amount"])} for row in rows]
-    return {"from": dates.start, "to": dates.end, "channel": channel, "items": items}
+    return channel_report(engine, "order_status_report", dates, channel, "amount")
 
 
 @router.get(

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.models import ChannelName, _Window
-from api.routes import QUERY_ERRORS, BackendDep, ChannelQuery, WindowDep, money
+from api.routes import QUERY_ERRORS, BackendDep, ChannelQuery, WindowDep, channel_report
 
 router = APIRouter()
 
@@ -46,12 +46,7 @@ def sales_by_channel_daily(
     dates: WindowDep, engine: BackendDep, channel: ChannelQuery = None
 ) -> dict[str, Any]:
     """Net units and revenue per order date and channel."""
-    rows = engine.rows(
-        "sales_by_channel_daily",
-        {"date_from": dates.start, "date_to": dates.end, "channel": channel},
-    )
-    items = [{**row, "revenue": money(row["revenue"])} for row in rows]
-    return {"from": dates.start, "to": dates.end, "channel": channel, "items": items}
+    return channel_report(engine, "sales_by_channel_daily", dates, channel, "revenue")
 
 
 @router.get("/order-dates", response_model=OrderDates, responses=QUERY_ERRORS, tags=["meta"])
