@@ -34,11 +34,16 @@ $(STAMP): pyproject.toml constraints.txt
 .PHONY: setup
 setup: check-java $(STAMP) ## Create .venv and install the pinned dependencies
 
+SPARK_SUBMIT = $(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
+  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)"
+
+.PHONY: job
+job: setup ## Run the Glue job as spark-submit would on AWS: make job INPUT=data/sample OUTPUT=output ARGS="--run_id r1"
+	$(SPARK_SUBMIT) glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) $(ARGS)
+
 .PHONY: run
-run: setup ## Run the Glue job locally on data/sample (INPUT=, OUTPUT= to change)
-	$(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
-	  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)" \
-	  glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) > $(OUTPUT).log \
+run: setup ## Run the Glue job locally on data/sample and print a summary (INPUT=, OUTPUT= to change)
+	$(SPARK_SUBMIT) glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) > $(OUTPUT).log \
 	  || { tail -n 5 $(OUTPUT).log; $(PY) scripts/run_summary.py --output $(OUTPUT); exit 1; }
 	@echo "JSON log lines: $(OUTPUT).log"
 	@$(PY) scripts/run_summary.py --output $(OUTPUT)
@@ -60,7 +65,7 @@ fmt: setup ## Format and auto-fix with ruff
 
 .PHONY: generate
 generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
-	$(PY) scripts/generate_orders.py --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
+	$(PY) -m synthetic.generate --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
 
 SIZES ?= 200000 2000000
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -71,7 +76,7 @@ $(BENCH_STAMP): $(STAMP)
 
 .PHONY: bench
 bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
-	$(PY) scripts/bench.py --sizes $(SIZES)
+	$(PY) -m bench.run --sizes $(SIZES)
 
 .PHONY: openapi
 openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from scripts.order_synth import ES, FileFormat, Line, line_values
+from synthetic.lines import ES, FileFormat, Line, line_values
 from transforms.contract import ID_COLUMNS, REJECT_REASONS, REQUIRED_COLUMNS
 
 # Lone surrogates encode (errors="surrogateescape") to the raw bytes 0xF1, 0xE9, 0xFF, 0xC3:
