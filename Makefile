@@ -92,6 +92,10 @@ serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
 
+.PHONY: docs
+docs: setup ## Regenerate the reason tables of docs/data_contract.md from transforms/contract.py
+	@$(PY) scripts/contract_tables.py
+
 .PHONY: query
 query: setup ## Run a named Athena query on the local output: make query Q=order_status_report ARGS="from=2026-11-01 to=2026-11-30" [FORMAT=csv|json]
 	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
