@@ -101,8 +101,8 @@ query: setup ## Run a named Athena query on the local output: make query Q=order
 	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
 
 .PHONY: sql
-sql: setup ## Interactive Athena SQL prompt (DuckDB) over the local output, tables already defined
-	@$(PY) -m athena sql --output $(OUTPUT)
+sql: setup ## Athena SQL (DuckDB) over the local output: make sql Q="SELECT …" [FORMAT=csv|json]; no Q: a prompt
+	@$(PY) -m athena sql --output $(OUTPUT) $(if $(Q),-c "$$Q" --format $(or $(FORMAT),table))
 
 .PHONY: ddl
 ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)

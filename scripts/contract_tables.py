@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from transforms.contract import FILE_REASONS, REQUIRED_COLUMNS, ROW_REASONS
@@ -29,6 +30,10 @@ def tables() -> dict[str, str]:
     }
 
 
+def _filled(table: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m.group(1) + table + "\n" + m.group(2)
+
+
 def render(text: str) -> str:
     """``text`` with every marked table replaced by its generated version."""
     for name, table in tables().items():
@@ -37,7 +42,7 @@ def render(text: str) -> str:
         )
         if not pattern.search(text):
             raise SystemExit(f"{DOC}: no <!-- contract:{name} --> block")
-        text = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
+        text = pattern.sub(_filled(table), text)
     return text
 
 
