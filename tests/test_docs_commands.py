@@ -82,7 +82,7 @@ def shell_commands(doc: Path, root: Path = REPO) -> list[Command]:
         start, text = pending if pending else (number, "")
         text += line.strip()
         if text.endswith("\\"):
-            pending = (start, text[:-1] + " ")
+            pending = (start, text[:-1].rstrip() + " ")
             continue
         pending = None
         if text and not text.startswith("#"):
@@ -180,7 +180,9 @@ def test_parser_reads_continuations_and_console_prompts(tmp_path: Path) -> None:
 def test_documented_command_works_as_written(fresh_clone: FreshClone, command: Command) -> None:
     why = skip_reason(command.text)
     if why:
-        pytest.skip(f"not run: `{command.text}` ({command.doc}:{command.line}): {why}")
+        pytest.skip(
+            f"not run: `{without_comment(command.text)}` ({command.doc}:{command.line}): {why}"
+        )
     result = fresh_clone.run(command.text)
     assert result.returncode == 0, (
         f"{command.doc}:{command.line}: `{command.text}` exited {result.returncode}\n"
