@@ -38,7 +38,7 @@ SPARK_SUBMIT = $(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enab
   --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)"
 
 .PHONY: job
-job: setup ## Run the Glue job as spark-submit would on AWS: make job INPUT=data/sample OUTPUT=output ARGS="--run_id r1"
+job: setup ## Run the Glue job under local spark-submit, Glue-style args: make job INPUT=data/sample OUTPUT=output ARGS="--run_id r1"
 	$(SPARK_SUBMIT) glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) $(ARGS)
 
 .PHONY: run

@@ -45,7 +45,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="generate_orders.py",
+        prog="python -m synthetic.generate",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
