@@ -34,11 +34,16 @@ $(STAMP): pyproject.toml constraints.txt
 .PHONY: setup
 setup: check-java $(STAMP) ## Create .venv and install the pinned dependencies
 
+SPARK_SUBMIT = $(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
+  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)"
+
+.PHONY: job
+job: setup ## Run the Glue job under local spark-submit, Glue-style args: make job INPUT=data/sample OUTPUT=output ARGS="--run_id r1"
+	$(SPARK_SUBMIT) glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) $(ARGS)
+
 .PHONY: run
-run: setup ## Run the Glue job locally on data/sample (INPUT=, OUTPUT= to change)
-	$(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
-	  --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)" \
-	  glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) > $(OUTPUT).log \
+run: setup ## Run the Glue job locally on data/sample and print a summary (INPUT=, OUTPUT= to change)
+	$(SPARK_SUBMIT) glue_jobs/process_orders.py --input_path $(INPUT) --output_path $(OUTPUT) > $(OUTPUT).log \
 	  || { tail -n 5 $(OUTPUT).log; $(PY) scripts/run_summary.py --output $(OUTPUT); exit 1; }
 	@echo "JSON log lines: $(OUTPUT).log"
 	@$(PY) scripts/run_summary.py --output $(OUTPUT)
@@ -60,7 +65,7 @@ fmt: setup ## Format and auto-fix with ruff
 
 .PHONY: generate
 generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
-	$(PY) scripts/generate_orders.py --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
+	$(PY) -m synthetic.generate --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
 
 SIZES ?= 200000 2000000
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -71,7 +76,7 @@ $(BENCH_STAMP): $(STAMP)
 
 .PHONY: bench
 bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
-	$(PY) scripts/bench.py --sizes $(SIZES)
+	$(PY) -m bench.run --sizes $(SIZES)
 
 .PHONY: openapi
 openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
@@ -87,13 +92,17 @@ serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job
 clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
 
+.PHONY: docs
+docs: setup ## Regenerate the reason tables of docs/data_contract.md from transforms/contract.py
+	@$(PY) scripts/contract_tables.py
+
 .PHONY: query
 query: setup ## Run a named Athena query on the local output: make query Q=order_status_report ARGS="from=2026-11-01 to=2026-11-30" [FORMAT=csv|json]
 	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
 
 .PHONY: sql
-sql: setup ## Interactive Athena SQL prompt (DuckDB) over the local output, tables already defined
-	@$(PY) -m athena sql --output $(OUTPUT)
+sql: setup ## Athena SQL (DuckDB) over the local output: make sql Q="SELECT …" [FORMAT=csv|json]; no Q: a prompt
+	@$(PY) -m athena sql --output $(OUTPUT) $(if $(Q),-c "$$Q" --format $(or $(FORMAT),table))
 
 .PHONY: ddl
 ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)

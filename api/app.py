@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
-from api import dashboard, errors, routes, trends
-from api.backends import Backend, make_backend
+from api import errors
+from api.backends.base import Backend
+from api.dependencies import make_backend
+from api.routes import dashboard, orders, reports, runs
 from api.settings import Settings
 
 DESCRIPTION = (
@@ -24,8 +27,6 @@ DESCRIPTION = (
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, with its unused 422 answers replaced by our 400 (see api.errors)."""
     if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi
-
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
@@ -63,8 +64,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     app.state.settings = settings
     app.state.backend = backend or make_backend(settings)
     errors.install(app)
-    app.include_router(routes.router)
-    app.include_router(trends.router)
+    for routes in (runs, orders, reports):
+        app.include_router(routes.router)
     dashboard.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -1,8 +1,10 @@
-"""Response shapes; they are also the OpenAPI document API Gateway imports."""
+"""Every response shape of the API (and the documented error answers); together they are the
+OpenAPI document API Gateway imports."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +16,14 @@ if get_args(ChannelName) != CHANNELS:  # pragma: no cover - guards against drift
     raise RuntimeError("api.models.ChannelName must list transforms.contract.CHANNELS")
 
 
+CENT = Decimal("0.01")
+
+
+def money(value: Any) -> float:
+    """A JSON number rounded to cents (exact decimals in, no float drift in the cents)."""
+    return float(Decimal(str(value)).quantize(CENT))
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. invalid_client_id.")
     message: str = Field(description="What was wrong, for people.")
@@ -22,6 +32,19 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+def error(description: str) -> dict[str, Any]:
+    """An error answer for a route's ``responses=``."""
+    return {"model": ErrorBody, "description": description}
+
+
+QUERY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("Invalid parameter (bad date, unknown channel, malformed id or token)."),
+    502: error("The query engine failed."),
+    503: error("There is no job output to query yet."),
+    504: error("The query did not finish in time; the body has its query id."),
+}
 
 
 class Health(BaseModel):
@@ -77,6 +100,24 @@ class StatusCount(BaseModel):
 class OrderStatusReport(_Window):
     channel: ChannelName | None
     items: list[StatusCount]
+
+
+class ChannelDay(BaseModel):
+    order_date: dt.date
+    channel: str
+    units: int = Field(description="Net units (cancelled and returned lines excluded).")
+    revenue: float = Field(description="Net revenue, 2 decimals.")
+
+
+class SalesByChannelDaily(_Window):
+    channel: ChannelName | None
+    items: list[ChannelDay] = Field(description="Oldest day first; days without sales are absent.")
+
+
+class OrderDates(_Window):
+    first_order_date: dt.date | None = Field(description="Earliest order date in the window.")
+    last_order_date: dt.date | None = Field(description="Latest order date in the window.")
+    order_days: int = Field(description="How many dates in the window have orders.")
 
 
 class RunTotals(BaseModel):

@@ -1,21 +1,15 @@
 """``python -m athena``: run a named query on the local job output, or open a SQL prompt.
 
-``make query Q=<name> ARGS="from=2026-11-01 to=2026-11-30"`` and ``make sql`` call this.
-Errors the user can fix (no output yet, unknown query, bad parameter) exit with 2 and
-one line on stderr.
+``make query Q=<name> ARGS="from=2026-11-01 to=2026-11-30"`` and ``make sql [Q="SELECT …"]``
+call this. Errors the user can fix (no output yet, unknown query, bad parameter, bad SQL)
+exit with 2 and one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import decimal
-import io
-import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from athena.catalog import (
     NamedQuery,
@@ -25,72 +19,14 @@ from athena.catalog import (
     load_query,
     query_names,
 )
-from athena.local import LocalAthena, QueryResult
+from athena.formats import FORMATS, FORMATTERS
+from athena.local import LocalAthena
+from athena.repl import AthenaShell
+from athena.statements import run_statements
 
 USAGE_ERROR = 2
 # Short names accepted on the command line for the declared parameters.
 ALIASES = {"from": "date_from", "to": "date_to", "offset": "page_offset", "limit": "page_limit"}
-FORMATS = ("table", "csv", "json")
-
-
-def text(value: Any) -> str:
-    """A cell as text: dates ISO, decimals exact, NULL as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(text(item) for item in value) + "]"
-    return str(value)
-
-
-def format_table(result: QueryResult) -> str:
-    """Aligned columns, numbers to the right, and a row count."""
-    cells = [[text(value) for value in row] for row in result.rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(result.columns)]
-    numeric = [
-        all(
-            isinstance(row[i], int | float | decimal.Decimal)
-            for row in result.rows
-            if row[i] is not None
-        )
-        for i in range(len(result.columns))
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    rows = [line(result.columns), line(["-" * w for w in widths]), *(line(row) for row in cells)]
-    count = len(result.rows)
-    return "\n".join([*rows, f"({count} row{'' if count == 1 else 's'})"])
-
-
-def format_csv(result: QueryResult) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([text(value) for value in row] for row in result.rows)
-    return buffer.getvalue().rstrip("\n")
-
-
-def _json_value(value: Any) -> Any:
-    """JSON-safe: decimals as exact strings (like Athena's API), dates ISO."""
-    if isinstance(value, decimal.Decimal | dt.date | dt.datetime):
-        return text(value)
-    if isinstance(value, list | tuple):
-        return [_json_value(item) for item in value]
-    return value
-
-
-def format_json(result: QueryResult) -> str:
-    records = [{k: _json_value(v) for k, v in record.items()} for record in result.records()]
-    return json.dumps(records, indent=2, ensure_ascii=False)
-
-
-FORMATTERS = {"table": format_table, "csv": format_csv, "json": format_json}
 
 
 def parse_values(query: NamedQuery, pairs: Sequence[str]) -> dict[str, ParamValue]:
@@ -134,10 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("name", nargs="?", help=f"one of: {', '.join(query_names())}")
     query.add_argument("params", nargs="*", help="name=value (from/to/offset/limit work too)")
     query.add_argument("--format", choices=FORMATS, default="table")
-    commands.add_parser(
-        "sql", parents=[common], help="interactive Athena SQL prompt over the output"
+    sql = commands.add_parser(
+        "sql", parents=[common], help="Athena SQL over the output: -c runs it, none: a prompt"
     )
+    sql.add_argument("-c", "--command", dest="sql", help="the SQL to run (';' between statements)")
+    sql.add_argument("--format", choices=FORMATS, default="table")
     return parser
+
+
+def run_sql(args: argparse.Namespace) -> int:
+    athena = LocalAthena(args.output)
+    if args.sql is None:
+        AthenaShell(athena).loop()
+        return 0
+    for result in run_statements(athena, args.sql):
+        print(FORMATTERS[args.format](result))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,12 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "query":
         args.params = [*args.params, *extra]
     try:
-        if args.command == "sql":
-            from athena.repl import AthenaShell
-
-            AthenaShell(LocalAthena(args.output)).loop()
-            return 0
-        return run_query(args)
+        return run_sql(args) if args.command == "sql" else run_query(args)
     except QueryError as err:
         print(f"error: {err}", file=sys.stderr)
         return USAGE_ERROR

@@ -10,13 +10,10 @@ from __future__ import annotations
 import cmd
 from typing import IO
 
-import duckdb
-import sqlglot
-from sqlglot.errors import SqlglotError
-
-from athena.catalog import query_names
-from athena.cli import format_table
-from athena.local import VIEWS, LocalAthena, QueryResult
+from athena.catalog import QueryError, query_names
+from athena.formats import format_table
+from athena.local import VIEWS, LocalAthena
+from athena.statements import run_statements
 from transforms.tables import PUBLIC_TABLES as TABLES
 
 EXAMPLE = "SELECT client_id, COUNT(*) AS total_orders FROM processed_orders GROUP BY client_id;"
@@ -80,14 +77,10 @@ class AthenaShell(cmd.Cmd):
 
     def run(self, statement: str) -> None:
         try:
-            translated = sqlglot.transpile(statement, read="athena", write="duckdb")
-            for sql in translated:
-                result = self.athena.connection.execute(sql)
-                if result.description:
-                    columns = [d[0] for d in result.description]
-                    self.say(format_table(QueryResult(columns, result.fetchall())))
-        except (SqlglotError, duckdb.Error) as err:
-            self.say(f"error: {str(err).splitlines()[0]}")
+            for result in run_statements(self.athena, statement):
+                self.say(format_table(result))
+        except QueryError as err:
+            self.say(f"error: {err}")
 
     def do_help(self, arg: str) -> None:
         """Tables, named queries and how to leave."""

@@ -1,23 +1,17 @@
 """Pure checks the upload trigger runs before any Spark starts.
 
 The header check is the Glue job's own (`transforms.header`, built on the lists in
-`transforms.contract`), so a file the trigger accepts is a file the job can read.
+`transforms.contract`), so a file the trigger accepts is a file the job can read; the
+whole-file reason codes are the contract's (`transforms.contract.FILE_REASONS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.contract import CSV_EXTENSION
+from transforms.contract import CSV_EXTENSION, EMPTY_FILE, FILE_TOO_LARGE, NOT_CSV
 from transforms.header import HEAD_BYTES, inspect_header
 
-# Whole-file reasons: the contract's names where the job has one, plus the trigger's own.
-NOT_CSV = "not_csv"
-EMPTY_FILE = "empty_file"
-UNREADABLE_HEADER = "unreadable_header"
-MISSING_COLUMNS = "missing_columns"
-FILE_TOO_LARGE = "file_too_large"
-TRIGGER_REASONS = (NOT_CSV, EMPTY_FILE, FILE_TOO_LARGE, UNREADABLE_HEADER, MISSING_COLUMNS)
 HEADER_BYTES = HEAD_BYTES
 
 

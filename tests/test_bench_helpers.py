@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_measure import output_stats, parse_status, run_measured
-from scripts.bench_profile import parse, render
-from scripts.bench_render import render_results
-from scripts.bench_report import (
+from bench.event_profile import parse, render
+from bench.measure import output_stats, parse_status, run_measured
+from bench.render import render_results
+from bench.report import (
     EngineResult,
     SizeResult,
     Throughput,
@@ -115,7 +115,7 @@ def test_targets_report_the_gap_when_missed() -> None:
 
 def test_results_render_targets_gaps_with_cause_and_every_engine() -> None:
     context = {
-        "command": "scripts/bench.py",
+        "command": "bench/run.py",
         "date": "2026-11-28T09:00:00+00:00",
         "machine": "2 x test CPU",
         "load_before": "1.00 1.00 1.00",

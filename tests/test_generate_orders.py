@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from scripts.generate_orders import UPDATE_FILE, main
+from synthetic.generate import UPDATE_FILE, main
 from transforms.contract import (
     CHANNELS,
     ID_REGEX,

@@ -8,7 +8,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from tests.builders import INGESTED_AT, RUN_DATE, raw_frame
-from transforms.contract import REJECT_REASONS
+from transforms.contract import DUPLICATE_KEY, REJECT_REASONS, ROW_REASONS
 from transforms.staging import stage_orders
 
 BAD_BYTE = "\ufffd"  # what Spark's UTF-8 decoder makes of an invalid byte
@@ -78,6 +78,12 @@ CASES: dict[str, tuple[dict[str, Any], str | None]] = {
     "status_beats_quantity": ({"status": "lost", "quantity": "0"}, "unknown_status"),
     "quantity_beats_price": ({"quantity": "0", "unit_price": "x"}, "invalid_quantity"),
     "price_beats_date": ({"unit_price": "x", "order_date": "x"}, "invalid_unit_price"),
+    # each contract reason's own example (what the data generator uses for a new reason)
+    **{
+        f"contract_example_{r.code}": ({r.example[0]: r.example[1]}, r.code)
+        for r in ROW_REASONS
+        if r.example is not None
+    },
 }
 
 
@@ -106,7 +112,7 @@ def test_row_rule_gives_expected_reason(
 
 def test_every_reason_code_is_exercised() -> None:
     exercised = {reason for _, reason in CASES.values() if reason}
-    assert exercised | {"duplicate_key"} == set(REJECT_REASONS)
+    assert exercised | {DUPLICATE_KEY} == set(REJECT_REASONS)
 
 
 def test_reject_reasons_lists_every_failing_rule_in_order(staged_by_case: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ validate against exactly the lists the Glue job enforces.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 CHANNELS: Final[tuple[str, ...]] = ("online", "store", "distributor", "phone")
@@ -39,6 +40,8 @@ ID_REGEX: Final[re.Pattern[str]] = re.compile(ID_PATTERN)
 
 DELIMITERS: Final[tuple[str, ...]] = (",", ";")
 CSV_EXTENSION: Final[str] = ".csv"
+# A header line longer than this is not an order file.
+HEADER_MAX_BYTES: Final[int] = 64 * 1024
 
 MIN_QUANTITY: Final[int] = 1
 MAX_QUANTITY: Final[int] = 1_000_000
@@ -47,28 +50,116 @@ MIN_ORDER_DATE: Final[str] = "2000-01-01"
 # Orders may be dated up to this many days after the run date (time zones, early posting).
 MAX_DAYS_AHEAD: Final[int] = 1
 
+
+def _names(columns: tuple[str, ...], conjunction: str) -> str:
+    """`a`, `b` or `c`"""
+    quoted = [f"`{c}`" for c in columns]
+    return f"{', '.join(quoted[:-1])} {conjunction} {quoted[-1]}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reject reason: its code, when it applies (the docs' wording) and, for row reasons,
+    an example: (column, value) that makes an otherwise valid row, of either file format, fail
+    this rule first. The data generator spoils rows with it; a test checks it against the rules.
+    """
+
+    code: str
+    when: str
+    example: tuple[str, str] | None = None
+
+
+DUPLICATE_KEY: Final[str] = "duplicate_key"
+
 # Row rules in precedence order: a row failing several gets the first as reject_reason.
-REJECT_REASONS: Final[tuple[str, ...]] = (
-    "invalid_encoding",
-    "missing_required_field",
-    "invalid_id",
-    "unknown_channel",
-    "unknown_status",
-    "invalid_quantity",
-    "invalid_unit_price",
-    "invalid_date",
-    "duplicate_key",
+# All but DUPLICATE_KEY are per-row rules (transforms/rules.py, one per code); DUPLICATE_KEY
+# depends on other rows of the file and is applied by staging to otherwise-valid rows only,
+# so it must stay last.
+ROW_REASONS: Final[tuple[Reason, ...]] = (
+    Reason(
+        "invalid_encoding",
+        "a required field holds bytes that are not valid UTF-8 (Spark decodes them to U+FFFD, "
+        "which is what is detected; a literal U+FFFD in the data is treated the same)",
+        ("status", "deliver\ufffded"),
+    ),
+    Reason(
+        "missing_required_field",
+        "a required field is empty (or missing because the line has too few fields)",
+        ("product_id", ""),
+    ),
+    Reason(
+        "invalid_id",
+        f"{_names(ID_COLUMNS, 'or')} does not match `{ID_PATTERN}`",
+        ("order_id", "ORD 1"),
+    ),
+    Reason(
+        "unknown_channel",
+        f"lower-cased channel not in `{', '.join(CHANNELS)}`",
+        ("channel", "fax"),
+    ),
+    Reason(
+        "unknown_status",
+        f"lower-cased status not in `{', '.join(STATUSES)}`",
+        ("status", "lost"),
+    ),
+    Reason(
+        "invalid_quantity",
+        f"not a whole number (digits only) from {MIN_QUANTITY:,} to {MAX_QUANTITY:,}",
+        ("quantity", "0"),
+    ),
+    Reason(
+        "invalid_unit_price",
+        "not a number ≥ 0 with at most 2 decimals (in the file's locale, see above), "
+        f"or above {float(MAX_UNIT_PRICE):,.2f}",
+        ("unit_price", "abc"),
+    ),
+    Reason(
+        "invalid_date",
+        "not `yyyy-MM-dd`, `dd/MM/yyyy` or an ISO-8601 timestamp "
+        "(`yyyy-MM-ddTHH:mm[:ss[.fff]][Z\\|±hh[:mm]]`, its date part is used as written, no "
+        "time-zone shift), not a real calendar date, or outside "
+        f"{MIN_ORDER_DATE} … run date + {MAX_DAYS_AHEAD} day (the run date is the UTC date "
+        "the run started)",
+        ("order_date", "1999-12-31"),
+    ),
+    Reason(
+        DUPLICATE_KEY,
+        f"an otherwise valid row whose key `({', '.join(ORDER_KEY)})` already appeared on an "
+        "earlier otherwise-valid line of the same file; the first is kept. An earlier "
+        "*invalid* line with the same key does not make a later valid one a duplicate: the "
+        "valid one loads.",
+    ),
 )
+REJECT_REASONS: Final[tuple[str, ...]] = tuple(r.code for r in ROW_REASONS)
+# The per-row rules, in precedence order (everything but the cross-row DUPLICATE_KEY).
+ROW_RULE_REASONS: Final[tuple[str, ...]] = tuple(c for c in REJECT_REASONS if c != DUPLICATE_KEY)
 
 # Whole-file outcomes in the run report.
 FILE_OK: Final[str] = "ok"
 FILE_REJECTED: Final[str] = "rejected"
 FILE_SKIPPED: Final[str] = "skipped"
-FILE_REASONS: Final[tuple[str, ...]] = (
-    "missing_columns",
-    "empty_file",
-    "unreadable_header",
-    "not_csv",
+
+# Whole-file reasons. The job and the upload trigger give the same ones (both use
+# transforms/header.py); FILE_TOO_LARGE is the trigger's alone.
+MISSING_COLUMNS: Final[str] = "missing_columns"
+EMPTY_FILE: Final[str] = "empty_file"
+UNREADABLE_HEADER: Final[str] = "unreadable_header"
+NOT_CSV: Final[str] = "not_csv"
+FILE_TOO_LARGE: Final[str] = "file_too_large"
+FILE_REASONS: Final[tuple[Reason, ...]] = (
+    Reason(MISSING_COLUMNS, "a required column is absent (the detail lists which)"),
+    Reason(EMPTY_FILE, "no header line at all (the trigger: the object is 0 bytes)"),
+    Reason(
+        UNREADABLE_HEADER,
+        f"the header is not valid UTF-8, or there is no line break in the first "
+        f"{HEADER_MAX_BYTES // 1024} KiB",
+    ),
+    Reason(
+        NOT_CSV,
+        f"the name does not end in `{CSV_EXTENSION}` (any case): the job lists the file as "
+        "`skipped`, the trigger quarantines it",
+    ),
+    Reason(FILE_TOO_LARGE, "the upload trigger only: the object exceeds its `MAX_FILE_BYTES`"),
 )
 
 

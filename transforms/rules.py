@@ -1,8 +1,9 @@
 """Row rules of the input contract as ``Column -> Column`` functions.
 
 Every rule takes trimmed string columns and is False (never null) when the field is
-blank, so a blank value is reported once, as ``missing_required_field``. The rule table
-``row_rules`` is the single source for the transform, the docs and the tests.
+blank, so a blank value is reported once, as ``missing_required_field``. ``row_rules``
+holds one condition per reason code of ``transforms.contract.ROW_REASONS`` and returns
+them in the contract's precedence order.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from transforms.contract import (
     MIN_ORDER_DATE,
     MIN_QUANTITY,
     REQUIRED_COLUMNS,
+    ROW_RULE_REASONS,
     STATUSES,
 )
 
@@ -141,29 +143,28 @@ def parsed_values() -> dict[str, Column]:
 def row_rules(
     run_date: dt.date, parsed: Mapping[str, Column] | None = None
 ) -> list[tuple[str, Column]]:
-    """(reason code, failing condition) in contract order, over trimmed string columns.
+    """(reason code, failing condition) in the contract's precedence order
+    (``ROW_RULE_REASONS``), over trimmed string columns.
 
     ``parsed``: the ``parsed_values`` columns, if already computed.
     `duplicate_key` is not here: it depends on other rows and is applied by staging.
     """
     col = F.col
     typed = parsed if parsed is not None else parsed_values()
-    return [
-        ("invalid_encoding", any_of([has_invalid_encoding(col(c)) for c in REQUIRED_COLUMNS])),
-        ("missing_required_field", any_of([is_blank(col(c)) for c in REQUIRED_COLUMNS])),
-        ("invalid_id", any_of([is_invalid_id(col(c)) for c in ID_COLUMNS])),
-        ("unknown_channel", is_not_in(col("channel"), CHANNELS)),
-        ("unknown_status", is_not_in(col("status"), STATUSES)),
-        ("invalid_quantity", _present_and(col("quantity"), typed["quantity"].isNull())),
-        ("invalid_unit_price", _present_and(col("unit_price"), typed["unit_price"].isNull())),
-        (
-            "invalid_date",
-            _present_and(
-                col("order_date"),
-                ~F.coalesce(is_order_date_in_range(typed["order_date"], run_date), F.lit(False)),
-            ),
-        ),
-    ]
+    in_range = is_order_date_in_range(typed["order_date"], run_date)
+    failing = {
+        "invalid_encoding": any_of([has_invalid_encoding(col(c)) for c in REQUIRED_COLUMNS]),
+        "missing_required_field": any_of([is_blank(col(c)) for c in REQUIRED_COLUMNS]),
+        "invalid_id": any_of([is_invalid_id(col(c)) for c in ID_COLUMNS]),
+        "unknown_channel": is_not_in(col("channel"), CHANNELS),
+        "unknown_status": is_not_in(col("status"), STATUSES),
+        "invalid_quantity": _present_and(col("quantity"), typed["quantity"].isNull()),
+        "invalid_unit_price": _present_and(col("unit_price"), typed["unit_price"].isNull()),
+        "invalid_date": _present_and(col("order_date"), ~F.coalesce(in_range, F.lit(False))),
+    }
+    if set(failing) != set(ROW_RULE_REASONS):
+        raise RuntimeError(f"row rules {sorted(failing)} != contract {sorted(ROW_RULE_REASONS)}")
+    return [(code, failing[code]) for code in ROW_RULE_REASONS]
 
 
 def failed_reasons(rules: Sequence[tuple[str, Column]]) -> Column:

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.contract import ORDER_KEY, REQUIRED_COLUMNS
+from transforms.contract import DUPLICATE_KEY, ORDER_KEY, REQUIRED_COLUMNS
 from transforms.rules import failed_reasons, parsed_values, row_rules
 
-DUPLICATE_KEY = "duplicate_key"
 # Parsed once by the rules, reused for the typed output (dropped by ``with_typed_values``).
 PARSED_COLUMNS = {"quantity": "_quantity", "unit_price": "_unit_price", "order_date": "_order_date"}
 

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from api import tokens
 from api.app import create_app
-from api.athena_backend import RESULT_ROW_CAP, AthenaBackend
+from api.backends.athena import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
 from tests.api.helpers import ORDER_COLUMNS, SALES_COLUMNS, moto_api, queue_result

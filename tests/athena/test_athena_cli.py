@@ -130,3 +130,48 @@ def test_sql_prompt_translates_athena_sql_and_survives_errors(local_athena: Loca
     assert "|".join(sorted(channels)) in text
     assert "Tables and views: orders" in text
     assert "never run" not in text
+
+
+def test_sql_command_runs_athena_sql_without_a_prompt_as_json_and_csv(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, local_athena: LocalAthena
+) -> None:
+    sql = "SELECT client_id, COUNT(*) AS total_orders FROM processed_orders GROUP BY client_id"
+    expected = local_athena.execute(
+        "SELECT client_id, COUNT(*) FROM orders GROUP BY client_id ORDER BY client_id"
+    ).rows
+    code, out, err = run(
+        capsys, "sql", "-c", f"{sql} ORDER BY client_id;", "--format", "json",
+        "--output", str(sample_output),
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert [(r["client_id"], r["total_orders"]) for r in json.loads(out)] == expected
+    code, out, _ = run(capsys, "sql", "--output", str(sample_output), "--format", "csv", "-c", sql)
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["client_id", "total_orders"] and len(rows) == len(expected) + 1
+
+
+def test_sql_command_prints_every_statement_that_returns_rows(
+    capsys: pytest.CaptureFixture[str], sample_output: Path
+) -> None:
+    code, out, _ = run(
+        capsys, "sql", "--output", str(sample_output), "-c", "SELECT 1 AS a; SELECT 2 AS b"
+    )
+    assert code == 0
+    assert out.splitlines()[0] == "a" and "b" in out.splitlines() and out.count("(1 row)") == 2
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELEC nonsense", "syntax error"),
+        ("SELECT no_such_column FROM orders", "no_such_column"),
+        ("SELECT * FROM no_such_table", "no_such_table"),
+    ],
+)
+def test_bad_sql_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, sql: str, message: str
+) -> None:
+    code, out, err = run(capsys, "sql", "-c", sql, "--output", str(sample_output))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1

@@ -103,3 +103,25 @@ def empty_base_url(
 ) -> Iterator[str]:
     """The app over a folder the job never wrote to: every report answers an error."""
     yield from serve(create_app(Settings(output_path=str(tmp_path_factory.mktemp("no-output")))))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """Once, at the very end (after the short summary, which leaves them out): which browser
+    tests skipped for want of Chromium, and the one command that installs what they need.
+    CI never gets here: there a missing browser fails."""
+    stats = terminalreporter.stats
+    skipped = stats.get("skipped", [])
+    browser = [r for r in skipped if INSTALL_HINT in str(getattr(r, "longrepr", ""))]
+    if browser:
+        stats["skipped"] = [r for r in skipped if r not in browser]
+    try:
+        yield
+    finally:
+        if browser:
+            stats["skipped"] = skipped
+            terminalreporter.section("browser tests skipped", sep="-", yellow=True)
+            terminalreporter.line(f"{len(browser)} dashboard browser tests did not run:")
+            for report in browser:
+                terminalreporter.line(f"  {report.nodeid}")
+            terminalreporter.line(f"They need Chromium and its driver: sudo {INSTALL_HINT}")

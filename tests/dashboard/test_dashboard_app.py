@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api import dashboard
 from api.app import create_app
+from api.routes import dashboard
 from api.settings import Settings
 
 ASSET = re.compile(r'(?:src|href)="(static/[^"]+)"')

@@ -1,4 +1,6 @@
-"""Bad rows for the generator: one per reject reason of the input contract.
+"""Bad rows for the generator: one per reject reason of the input contract
+(``transforms.contract.ROW_REASONS``); a new reason needs nothing here, its contract
+example is used.
 
 Each bad row is a real line spoiled in one field, so the job's reject report can be
 checked reason by reason. A row spoiled by ``invalid_encoding`` necessarily fails a
@@ -11,8 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from scripts.order_synth import ES, FileFormat, Line, line_values
-from transforms.contract import ID_COLUMNS, REJECT_REASONS, REQUIRED_COLUMNS
+from synthetic.lines import ES, FileFormat, Line, line_values
+from transforms.contract import DUPLICATE_KEY, ID_COLUMNS, REQUIRED_COLUMNS, ROW_REASONS, Reason
 
 # Lone surrogates encode (errors="surrogateescape") to the raw bytes 0xF1, 0xE9, 0xFF, 0xC3:
 # Latin-1 "ñ", "é", a never-valid byte, and a UTF-8 lead byte without its continuation.
@@ -83,9 +85,26 @@ _SPOILERS: dict[str, Spoiler] = {
     "invalid_unit_price": _price,
     "invalid_date": _date,
 }
-DUPLICATE_KEY = "duplicate_key"
-if set(_SPOILERS) | {DUPLICATE_KEY} != set(REJECT_REASONS):
-    raise RuntimeError("order_rejects does not cover exactly transforms.contract.REJECT_REASONS")
+
+
+def _from_example(reason: Reason) -> Spoiler:
+    """A reason with no spoiler of its own here: its contract example, as written."""
+    if reason.example is None:
+        raise RuntimeError(f"contract reason {reason.code!r} has no example to generate from")
+    column, value = reason.example
+
+    def _spoil(v: dict[str, str], fmt: FileFormat, rng: random.Random) -> None:
+        v[column] = value
+
+    return _spoil
+
+
+# Every per-row reason of the contract: the richer spoilers above, else the contract example.
+SPOILERS: dict[str, Spoiler] = {
+    r.code: _SPOILERS.get(r.code) or _from_example(r)
+    for r in ROW_REASONS
+    if r.code != DUPLICATE_KEY
+}
 
 
 def bad_values(
@@ -102,5 +121,5 @@ def bad_values(
         quantity = 1 + earlier.quantity % 48
         return line_values(earlier._replace(quantity=quantity), fmt, rng)
     values = line_values(line, fmt, rng)
-    _SPOILERS[reason](values, fmt, rng)
+    SPOILERS[reason](values, fmt, rng)
     return values

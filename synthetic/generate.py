@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scripts.order_files import RowWriter, plan_bad_rows, write_generated_file
-from scripts.order_synth import FORMATS, LineFactory, build_pools, file_format_for
-from scripts.order_update import UpdateOptions, write_update_file
+from synthetic.files import RowWriter, plan_bad_rows, write_generated_file
+from synthetic.lines import FORMATS, LineFactory, build_pools, file_format_for
+from synthetic.update import UpdateOptions, write_update_file
 from transforms.contract import CSV_EXTENSION, MAX_DAYS_AHEAD, MIN_ORDER_DATE, REJECT_REASONS
 
 DEFAULT_START = "2026-03-02"  # fixed, so output does not depend on the day it is generated
@@ -45,7 +45,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="generate_orders.py",
+        prog="python -m synthetic.generate",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

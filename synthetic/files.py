@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
-from scripts.order_rejects import bad_values
-from scripts.order_synth import FileFormat, Line, LineFactory, line_values
+from synthetic.lines import FileFormat, Line, LineFactory, line_values
+from synthetic.rejects import bad_values
 from transforms.contract import REJECT_REASONS
 
 _CHUNK_ROWS = 20_000

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.order_files import RowWriter
-from scripts.order_reader import latest_valid_date, list_inputs, order_seq, parse_line, read_rows
-from scripts.order_rejects import bad_values
-from scripts.order_synth import FileFormat, Line, LineFactory, build_pools, line_values
+from synthetic.files import RowWriter
+from synthetic.lines import FileFormat, Line, LineFactory, build_pools, line_values
+from synthetic.reader import latest_valid_date, list_inputs, order_seq, parse_line, read_rows
+from synthetic.rejects import bad_values
 from transforms.contract import CHANNELS, REJECT_REASONS, REQUIRED_COLUMNS, STATUSES
 
 # Where a re-sent line's status goes next; any status missing here moves to another one.

@@ -7,7 +7,7 @@ and the channel and date window (so it writes the same partitions), no dedupe, n
 no quarantine: a lower bound for any engine on this machine.
 Rows DuckDB cannot decode (invalid UTF-8) are skipped (``ignore_errors``).
 
-    python scripts/bench_duckdb_floor.py --input DIR --output DIR
+    python bench/duckdb_floor.py --input DIR --output DIR
 """
 
 from __future__ import annotations

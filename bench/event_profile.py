@@ -1,6 +1,6 @@
 """Summarise a Spark event log: where a run's wall time goes, job by job and stage by stage.
 
-    .venv/bin/python scripts/bench_profile.py bench/events/full-0/<app-id>
+    .venv/bin/python -m bench.event_profile bench/events/full-0/<app-id>
 
 Prints the application's wall time, the time before the first job (JVM + session start,
 file inspection), and for every job its wall time, call site, and stages with their task

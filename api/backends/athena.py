@@ -18,8 +18,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from api import tokens
-from api.athena_results import records_of
-from api.backends import PAGE_LIMIT, PAGE_OFFSET, Page, bad_parameters
+from api.backends.athena_results import records_of
+from api.backends.base import PAGE_LIMIT, PAGE_OFFSET, Page, bad_parameters
 from api.errors import ApiError
 from api.settings import Settings
 from athena.catalog import NamedQuery, ParamValue, QueryError, athena_literal, load_query

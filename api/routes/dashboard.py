@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import ApiError
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parent.parent / "static"
 PAGE = STATIC_DIR / "dashboard" / "index.html"
 # Only our own origin: a CDN script or a call to another host is refused by the browser.
 CSP = (

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.order_synth import Line
+from synthetic.lines import Line
 from transforms.contract import (
     CHANNELS,
     CSV_EXTENSION,

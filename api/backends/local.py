@@ -1,48 +1,17 @@
-"""Where the named queries run: one interface, a local (DuckDB) and an Athena implementation.
-
-The routes only name a query and its parameter values; the backend runs it and, for
-paged queries, turns its own paging state into an opaque ``next_token``.
-"""
+"""The local backend: the named queries in DuckDB over the job's output folder."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from api import tokens
+from api.backends.base import MAX_OFFSET, PAGE_LIMIT, PAGE_OFFSET, Page, bad_parameters
 from api.errors import ApiError
-from api.settings import Settings
 from athena.catalog import ParamValue, QueryError, load_query
 
 if TYPE_CHECKING:
     from athena.local import LocalAthena
-
-# The paging parameters a paged named query declares (see athena/queries/orders_by_client.sql).
-PAGE_OFFSET, PAGE_LIMIT = "page_offset", "page_limit"
-MAX_OFFSET = 2**31
-
-
-@dataclass(frozen=True)
-class Page:
-    records: list[dict[str, Any]]
-    next_token: str | None
-
-
-class Backend(Protocol):
-    name: str
-
-    def rows(self, query: str, values: dict[str, ParamValue]) -> list[dict[str, Any]]:
-        """Every row of a named query."""
-
-    def page(
-        self, query: str, values: dict[str, ParamValue], limit: int, token: str | None
-    ) -> Page:
-        """Up to ``limit`` rows of a paged named query, from where ``token`` left off."""
-
-
-def bad_parameters(err: QueryError) -> ApiError:
-    return ApiError(400, "invalid_parameter", str(err))
 
 
 class LocalBackend:
@@ -94,11 +63,3 @@ class LocalBackend:
         if len(records) <= limit:
             return Page(records, None)
         return Page(records[:limit], tokens.encode({"q": fingerprint, "o": offset + limit}))
-
-
-def make_backend(settings: Settings) -> Backend:
-    if settings.backend == "athena":
-        from api.athena_backend import AthenaBackend
-
-        return AthenaBackend(settings)
-    return LocalBackend(settings.output_path)

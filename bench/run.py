@@ -5,7 +5,7 @@ files and a 1% update + 1% new file, then time each engine as a whole process, m
 ``--repeats``, with peak memory of its process tree, output file counts and bytes.
 Writes bench/results.md and bench/results.png and prints a summary.
 
-    .venv/bin/python scripts/bench.py --sizes 200000 2000000 [--repeats 3] [--event-log DIR]
+    .venv/bin/python -m bench.run --sizes 200000 2000000 [--repeats 3] [--event-log DIR]
 """
 
 from __future__ import annotations
@@ -22,23 +22,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from scripts import generate_orders  # noqa: E402
-from scripts.bench_machine import load_average, machine_description  # noqa: E402
-from scripts.bench_measure import (  # noqa: E402
+from bench.machine import load_average, machine_description  # noqa: E402
+from bench.measure import (  # noqa: E402
     Measurement,
     csv_bytes,
     file_signatures,
     output_stats,
     run_measured,
 )
-from scripts.bench_render import write_chart, write_results  # noqa: E402
-from scripts.bench_report import (  # noqa: E402
+from bench.render import write_chart, write_results  # noqa: E402
+from bench.report import (  # noqa: E402
     EngineResult,
     SizeResult,
     from_json,
     summary_lines,
     to_json,
 )
+from synthetic import generate as generate_orders  # noqa: E402
 
 VENV_BIN = REPO / ".venv" / "bin"
 JOB_TABLES = ("orders", "sales_by_client", "sales_by_product_channel", "order_status_daily")
@@ -110,7 +110,7 @@ class Bench:
         return m
 
     def duckdb(self, data: Dataset, out: Path, log: Path) -> Measurement:
-        script = REPO / "scripts" / "bench_duckdb_floor.py"
+        script = REPO / "bench" / "duckdb_floor.py"
         cmd = [
             str(VENV_BIN / "python"),
             str(script),
@@ -122,7 +122,7 @@ class Bench:
         return self.measure(cmd, log)
 
     def naive(self, data: Dataset, out: Path, log: Path) -> Measurement:
-        script = str(REPO / "scripts" / "bench_naive_spark.py")
+        script = str(REPO / "bench" / "naive_spark.py")
         cmd = [*spark_submit(None, None), script, "--input", str(data.full), "--output", str(out)]
         return self.measure(cmd, log)
 
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine_description(),
         "load_before": load_before,
         "load_after": load_average(),
-        "command": " ".join(["scripts/bench.py", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
         "seed": args.seed,
         "repeats": args.repeats,
         "driver_memory": args.driver_memory,

@@ -7,7 +7,7 @@ small-file explosion. It knows each file's delimiter (from its header) and date/
 format so that its output holds the same values as the job's; it does no validation,
 upsert or quarantine.
 
-    spark-submit scripts/bench_naive_spark.py --input DIR --output DIR
+    spark-submit bench/naive_spark.py --input DIR --output DIR
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from scripts.bench_report import (
+from bench.report import (
     ENGINE_LABELS,
     ENGINES,
     MB,
@@ -50,7 +50,7 @@ METHOD = """\
 - Files and bytes: visible `*.parquet` files of the `orders` output (the job's marts and
   quarantine are extra, not counted); "partitions" = leaf folders holding Parquet.
 - The DuckDB floor does the same casts into the same partitioning, nothing else
-  (`scripts/bench_duckdb_floor.py`); the naive Spark script is `scripts/bench_naive_spark.py`.
+  (`bench/duckdb_floor.py`); the naive Spark script is `bench/naive_spark.py`.
 - The incremental load applies the generated update file (1% of lines re-sent with a new
   status, 5% of those moved to another date or channel, plus 1% new lines) to the output of
   the full load; "rewritten" partitions are folders whose Parquet files changed.
