@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from athena.local import manifest_partitions
+from transforms.layout import MANIFEST_DIR
+
 PROC = Path("/proc")
 
 
@@ -95,33 +98,39 @@ class OutputStats:
     max_files_per_partition: int
 
 
-def output_stats(root: Path) -> OutputStats:
-    """Parquet files below ``root`` (hidden ``_``/``.`` folders and files skipped)."""
-    per_folder: dict[Path, int] = {}
-    total_bytes = 0
-    for path in root.rglob("*.parquet"):
-        relative = path.relative_to(root).parts
-        if any(part.startswith(("_", ".")) for part in relative):
+def visible_parquet(root: Path) -> dict[str, list[Path]]:
+    """Partition path -> its Parquet files. A job table: what its manifests list (superseded
+    and uncommitted files are not part of the table); a plain folder (the naive script, the
+    DuckDB floor): every file outside hidden ``_``/``.`` folders."""
+    if (root / MANIFEST_DIR).is_dir():
+        return {rel: [Path(f) for f in files] for rel, files in manifest_partitions(root)}
+    found: dict[str, list[Path]] = {}
+    for path in sorted(root.rglob("*.parquet")):
+        relative = path.relative_to(root)
+        if any(part.startswith(("_", ".")) for part in relative.parts):
             continue
-        per_folder[path.parent] = per_folder.get(path.parent, 0) + 1
-        total_bytes += path.stat().st_size
+        found.setdefault(relative.parent.as_posix(), []).append(path)
+    return found
+
+
+def output_stats(root: Path) -> OutputStats:
+    per_partition = visible_parquet(root)
     return OutputStats(
-        parquet_files=sum(per_folder.values()),
-        parquet_bytes=total_bytes,
-        partitions=len(per_folder),
-        max_files_per_partition=max(per_folder.values(), default=0),
+        parquet_files=sum(len(files) for files in per_partition.values()),
+        parquet_bytes=sum(f.stat().st_size for files in per_partition.values() for f in files),
+        partitions=len(per_partition),
+        max_files_per_partition=max((len(f) for f in per_partition.values()), default=0),
     )
 
 
 def file_signatures(root: Path) -> dict[str, tuple[int, int]]:
-    """Relative path -> (size, mtime ns) of every visible Parquet file: shows what a run rewrote."""
+    """``partition/file`` -> (size, mtime ns) of every current Parquet file: shows what a run
+    rewrote."""
     signatures = {}
-    for path in root.rglob("*.parquet"):
-        relative = path.relative_to(root)
-        if any(part.startswith(("_", ".")) for part in relative.parts):
-            continue
-        stat = path.stat()
-        signatures[str(relative)] = (stat.st_size, stat.st_mtime_ns)
+    for partition, files in visible_parquet(root).items():
+        for path in files:
+            stat = path.stat()
+            signatures[f"{partition}/{path.name}"] = (stat.st_size, stat.st_mtime_ns)
     return signatures
 
 
