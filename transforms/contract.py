@@ -60,6 +60,10 @@ REJECT_REASONS: Final[tuple[str, ...]] = (
     "duplicate_key",
 )
 
+# Reasons the reader itself gives a record; they come before every row rule.
+UNTERMINATED_QUOTE: Final[str] = "unterminated_quote"
+READ_REASONS: Final[tuple[str, ...]] = (UNTERMINATED_QUOTE,)
+
 # Whole-file outcomes in the run report.
 FILE_OK: Final[str] = "ok"
 FILE_REJECTED: Final[str] = "rejected"
