@@ -31,7 +31,7 @@ FILES = {
     "crlf_semicolon.csv": (
         f"{BOM}{SEMI}\r\n"
         '"Entregar\r\nantes de las 10:00; llamar";B1;C2;P1;phone;3;1.234,50;pending;20/11/2026\r\n'
-        '"Caja ""frágil""\r\nno apilar";B2;C2;P2;phone;1;2,00;pending;20/11/2026\r\n'
+        '"Caja ""frágil""\nno apilar";B2;C2;P2;phone;1;2,00;pending;20/11/2026\r\n'
         "\r\n"
         ";B3;C2;P3;store;1;3,50;confirmed;21/11/2026\r\n"
     ),
