@@ -51,8 +51,29 @@ FILES = {
         'F1,C1,P1,online,1,1.00,pending,2026-11-20,"fine\nnote"\n'
         'F2,C1,P2,online,1,1.00,pending,2026-11-20,"never closed\n'
     ),
+    "unterminated_mid.csv": (
+        f"{COMMA}\n"
+        "H1,C1,P1,online,1,1.00,pending,2026-11-20,\n"
+        'H2,C1,P2,online,1,1.00,pending,2026-11-20,"opened here\n'
+        "H3,C1,P3,online,1,1.00,pending,2026-11-20,\n"
+    ),
+    "stray_quote.csv": (
+        f"{COMMA}\n"
+        'J1,C1,P1,online,1,1.00,pending,2026-11-20,12" pizza\n'
+        "J2,C1,P2,online,1,1.00,pending,2026-11-20,\n"
+    ),
     "plain.csv": (f'{COMMA}\nG1,C1,P1,online,1,1.00,pending,2026-11-20,"quoted, one line"\n'),
 }
+
+
+# Invalid UTF-8 next to quotes (as the generator's invalid_encoding rows have): a lead byte
+# that promises more bytes than follow must not hide or invent a quote. One line per record.
+BAD_BYTES = (
+    f"{COMMA}\n".encode()
+    + b'K1,C\xf1,P1,online,1,1.00,pending,2026-11-20,"Caja ""fr\xc3\xa1gil"", no"\n'
+    + b'K2,C1,P\xc3,online,1,1.00,pending,2026-11-20,"x\xf1"\n'
+    + b'K3,C1,P1,online,1,1.00,pending,2026-11-20,"\xc3"\n'
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +81,7 @@ def input_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("records")
     for name, text in FILES.items():
         (folder / name).write_bytes(text.encode("utf-8"))
+    (folder / "bad_bytes.csv").write_bytes(BAD_BYTES)
     return folder
 
 
@@ -87,8 +109,11 @@ def test_only_files_with_quoted_line_breaks_are_read_record_by_record(
         "quoting.csv": 2,
         "required_break.csv": 6,
         "unterminated.csv": 3,
+        "unterminated_mid.csv": 1,
+        "stray_quote.csv": 1,
     }
-    assert [_name(p) for p, s in scans.items() if s.has_unterminated_quote] == ["unterminated.csv"]
+    unterminated = sorted(_name(p) for p, s in scans.items() if s.has_unterminated_quote)
+    assert unterminated == ["stray_quote.csv", "unterminated.csv", "unterminated_mid.csv"]
 
 
 def test_a_record_is_read_whole_however_many_lines_it_spans(raw: dict[str, dict]) -> None:
@@ -101,7 +126,10 @@ def test_a_record_is_read_whole_however_many_lines_it_spans(raw: dict[str, dict]
         "quoting.csv": ["D1", "D2"],
         "required_break.csv": ["E\n1", "E2", "E3"],
         "unterminated.csv": ["F1", "F2"],
+        "unterminated_mid.csv": ["H1", "H2"],  # H3 is inside H2's open quote
+        "stray_quote.csv": ["J1", "J2"],
         "plain.csv": ["G1"],
+        "bad_bytes.csv": ["K1", "K2", "K3"],
     }
 
 
@@ -139,10 +167,25 @@ def test_unterminated_quote_rejects_the_last_record_with_a_reason(
     spark: SparkSession, files: list
 ) -> None:
     staged = read_raw_orders(spark, files).transform(stage_orders(RUN_DATE, INGESTED_AT))
-    rows = staged.where(F.col("order_id").startswith("F")).orderBy("order_id").collect()
+    rows = staged.where(F.col("order_id").rlike("^[FH]")).orderBy("order_id").collect()
     assert [(r.order_id, r.reject_reason, r.reject_reasons) for r in rows] == [
         ("F1", None, []),
         ("F2", "unterminated_quote", ["unterminated_quote"]),
+        ("H1", None, []),
+        ("H2", "unterminated_quote", ["unterminated_quote"]),
+    ]
+
+
+def test_an_odd_number_of_stray_quotes_is_taken_for_an_unterminated_quote(
+    spark: SparkSession, files: list
+) -> None:
+    """Not RFC 4180 (a quote inside an unquoted value): the quote scan cannot tell it from a
+    quote that never closes, so the file's last record is quarantined, never loaded unseen."""
+    staged = read_raw_orders(spark, files).transform(stage_orders(RUN_DATE, INGESTED_AT))
+    rows = staged.where(F.col("order_id").startswith("J")).orderBy("order_id").collect()
+    assert [(r.order_id, r.reject_reason) for r in rows] == [
+        ("J1", None),
+        ("J2", "unterminated_quote"),
     ]
 
 

@@ -65,7 +65,10 @@ def scan_quotes(spark: SparkSession, paths: list[str]) -> dict[str, QuoteScan]:
     if not paths:
         return {}
     value = F.col("value")
-    quotes = F.length(value) - F.length(F.translate(value, QUOTE, ""))
+    # Counted on the decoded text, as the CSV parser sees it. Not ``length(value) -
+    # length(translate(...))``: length counts a raw invalid lead byte (0xF1) as a char of
+    # the width it announces, translate as one U+FFFD, so invalid UTF-8 skewed the count.
+    quotes = F.size(F.split(value, QUOTE)) - 1
     rows = (
         spark.read.text(paths)
         .where(value.contains(QUOTE))
