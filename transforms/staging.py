@@ -43,7 +43,7 @@ def with_trimmed_values(raw: DataFrame) -> DataFrame:
     )
 
 
-def with_read_error_first(reasons: Column) -> Column:
+def read_error_first(reasons: Column) -> Column:
     """The reader's reason for a malformed record (``read_error``) ahead of the rule reasons."""
     read_error = F.array(F.coalesce(F.col("read_error"), F.lit("")))
     return F.when(F.col("read_error").isNull(), reasons).otherwise(F.concat(read_error, reasons))
@@ -58,7 +58,7 @@ def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
         )
         columns = {name: F.col(column) for name, column in PARSED_COLUMNS.items()}
         reasons = failed_reasons(row_rules(run_date, columns))
-        return parsed.withColumn("reject_reasons", with_read_error_first(reasons))
+        return parsed.withColumn("reject_reasons", read_error_first(reasons))
 
     return _apply
 
