@@ -135,14 +135,15 @@ def write_chart(path: Path, results: Sequence[SizeResult]) -> str:
     except ImportError:
         return "skipped (matplotlib missing: pip install -e '.[bench]')"
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    width = 0.8 / len(ENGINES)
-    for i, engine in enumerate(ENGINES):
+    engines = [e for e in ENGINES if all(e in r.engines for r in results)]
+    width = 0.8 / len(engines)
+    for i, engine in enumerate(engines):
         xs = [n + i * width for n in range(len(results))]
         secs = [r.engines[engine].median_seconds for r in results]
         mem = [r.engines[engine].peak_tree / MB for r in results]
         left.bar(xs, secs, width, label=ENGINE_LABELS[engine])
         right.bar(xs, mem, width, label=ENGINE_LABELS[engine])
-    ticks = [n + width * (len(ENGINES) - 1) / 2 for n in range(len(results))]
+    ticks = [n + width * (len(engines) - 1) / 2 for n in range(len(results))]
     for axis, title in ((left, "wall seconds (median)"), (right, "peak RSS of process tree, MB")):
         axis.set_xticks(ticks, [f"{r.rows:,} rows" for r in results])
         axis.set_title(title)

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MB = 1024 * 1024
-ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental")
+ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental", "job_multiline")
 ENGINE_LABELS = {
     "duckdb": "DuckDB floor",
     "naive_spark": "naive Spark",
     "job_full": "job, full load",
     "job_incremental": "job, incremental 1%+1%",
+    "job_multiline": "job, full load, multi-line notes",
 }
 
 
@@ -205,6 +206,16 @@ def render_size(size: SizeResult) -> str:
             f"{incr.extra.get('partitions_rewritten')} of {incr.extra.get('partitions_total')} "
             f"`orders` partitions rewritten, {incr.extra.get('files_unchanged')} Parquet files "
             "left byte-for-byte untouched."
+        )
+        lines.append("")
+    multiline = size.engines.get("job_multiline")
+    if multiline is not None:
+        full = size.engines["job_full"].median_seconds
+        lines.append(
+            f"Multi-line notes: the same rows with quoted line breaks in the notes of the files "
+            f"that have a notes column (2 of 4), read record by record: "
+            f"{multiline.median_seconds:.1f} s vs {full:.1f} s "
+            f"({ratio(multiline.median_seconds, full) - 1:+.0%})."
         )
         lines.append("")
     return "\n".join(lines)

@@ -74,6 +74,18 @@ def dataset(data_root: Path, rows: int, seed: int) -> Dataset:
     return Dataset(rows, full, update, update_rows, csv_bytes(full))
 
 
+def multiline_dataset(data_root: Path, rows: int, seed: int) -> Path:
+    """The same full set, but the notes of the files that have them hold quoted line breaks
+    (``--multiline-notes``): those files are read record by record, unsplit."""
+    root = data_root / f"orders-{rows}-seed{seed}-multiline"
+    full, done = root / "full", root / "full.json"
+    if not done.exists():
+        shutil.rmtree(full, ignore_errors=True)
+        argv = ["--rows", str(rows), "--seed", str(seed), "--out", str(full), "--multiline-notes"]
+        done.write_text(json.dumps(generate_orders.main(argv)) + "\n")
+    return full
+
+
 def spark_submit(event_log: Path | None, driver_memory: str | None) -> list[str]:
     command = [str(VENV_BIN / "spark-submit"), "--master", "local[2]"]
     if driver_memory:
@@ -133,9 +145,12 @@ class Bench:
         cmd += ["--input_path", str(input_dir), "--output_path", str(out), "--run_id", run_id]
         return self.measure(cmd, log)
 
-    def run_size(self, data: Dataset) -> SizeResult:
+    def run_size(self, data: Dataset, multiline: Path | None = None) -> SizeResult:
+        """Every engine on ``data``; with ``multiline``, also the job's full load of that set."""
         runs: dict[str, list[Measurement]] = {e: [] for e in ("duckdb", "naive_spark", "job_full")}
         runs["job_incremental"] = []
+        if multiline is not None:
+            runs["job_multiline"] = []
         work = self.work / str(data.rows)
         extra: dict[str, object] = {}
         for rep in range(self.args.repeats):
@@ -156,6 +171,11 @@ class Bench:
             log = work / f"incr-{rep}.log"
             runs["job_incremental"].append(self.job(data.update, out, f"incr-{rep}", log))
             extra["incremental"] = rewrite_stats(before, file_signatures(out / "orders"), out, rep)
+            if multiline is not None:
+                out = work / "job_multiline"
+                shutil.rmtree(out, ignore_errors=True)
+                log = work / f"multiline-{rep}.log"
+                runs["job_multiline"].append(self.job(multiline, out, f"multiline-{rep}", log))
         return self.collect(data, runs, extra)
 
     def collect(
@@ -167,6 +187,7 @@ class Bench:
             "naive_spark": work / "naive_spark",
             "job_full": work / "job" / "orders",
             "job_incremental": work / "job" / "orders",
+            "job_multiline": work / "job_multiline" / "orders",
         }
         engines = {}
         for engine, measurements in runs.items():
@@ -246,11 +267,13 @@ def main(argv: list[str] | None = None) -> None:
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     load_before = load_average()
     bench = Bench(args)
-    results = []
+    results: list[SizeResult] = []
     for rows in sorted(args.sizes):
         data = dataset(args.data, rows, args.seed)
         print(f"{rows:,} rows: {data.csv_bytes / 1024**2:.0f} MB of CSV in {data.full}", flush=True)
-        results.append(bench.run_size(data))
+        # The cost of records spanning lines is timed once, at the smallest size.
+        multiline = multiline_dataset(args.data, rows, args.seed) if not results else None
+        results.append(bench.run_size(data, multiline))
     context = {
         "date": started.isoformat(),
         "machine": machine_description(),

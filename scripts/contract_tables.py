@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from transforms.contract import FILE_REASONS, REQUIRED_COLUMNS, ROW_REASONS
+from transforms.contract import FILE_REASONS, READ_REASONS, REQUIRED_COLUMNS, ROW_REASONS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data_contract.md"
 
@@ -20,7 +20,8 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "data_contract.md"
 def tables() -> dict[str, str]:
     """Table name -> its generated markdown."""
     file_rows = [f"| `{r.code}` | {r.when} |" for r in FILE_REASONS]
-    row_rows = [f"| {n} | `{r.code}` | {r.when} |" for n, r in enumerate(ROW_REASONS, start=1)]
+    row_rows = [f"| 0 | `{r.code}` | {r.when} |" for r in READ_REASONS]
+    row_rows += [f"| {n} | `{r.code}` | {r.when} |" for n, r in enumerate(ROW_REASONS, start=1)]
     return {
         "file-reasons": "\n".join(["| reason | when |", "|---|---|", *file_rows]),
         "required-columns": f"Required columns: `{', '.join(REQUIRED_COLUMNS)}`.",

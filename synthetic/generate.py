@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.01,
         help="share of rejected rows, at least one per reject reason when > 0 (default 0.01)",
     )
+    p.add_argument(
+        "--multiline-notes",
+        action="store_true",
+        help="the files with a notes column get notes with quoted line breaks (LF, CRLF), "
+        "as spreadsheets export multi-line cells (RFC 4180); the job reads them record by record",
+    )
     u = p.add_argument_group(
         "update mode",
         "--update-of writes one file for an incremental load (--rows/--files/--days unused);\n"
@@ -151,7 +157,7 @@ def generate_full(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     bad: Counter[str] = Counter()
     total_bytes, seq = 0, 1
     for i, (name, n_rows, plan) in enumerate(zip(names, rows_per_file, plans, strict=True)):
-        fmt = file_format_for(i, rng, kinds)
+        fmt = file_format_for(i, rng, kinds, args.multiline_notes)
         with RowWriter(args.out / name, fmt) as writer:
             file_bad, seq = write_generated_file(writer, fmt, n_rows, plan, factory, seq)
         bad += file_bad

@@ -39,6 +39,12 @@ _CLASS_WEIGHTS = (20, 18, 8, 4)
 _DISTRIBUTOR_DISCOUNT = 0.88
 _PROMOTIONS = (0.95, 0.9, 0.8)
 _NOTES = ("", "", "", "", "", "Entregar antes de las 10:00; llamar", 'Caja "frágil", no apilar')
+# The same notes as a spreadsheet writes them with a line break in the cell (RFC 4180 quoting).
+_MULTILINE_NOTES = (
+    *_NOTES[:-2],
+    "Entregar antes de las 10:00\nllamar",
+    'Caja "frágil",\r\nno apilar',
+)
 
 T = TypeVar("T")
 
@@ -68,6 +74,7 @@ class FileFormat:
     kind: str
     keys: tuple[str, ...]  # normalised column names, in file order
     header_upper: bool = False
+    multiline_notes: bool = False  # notes (if any) may hold quoted line breaks
 
     @property
     def delimiter(self) -> str:
@@ -90,7 +97,12 @@ class FileFormat:
         return self.delimiter.join("{" + k + "}" for k in self.keys) + self.newline
 
 
-def file_format_for(index: int, rng: random.Random, kinds: tuple[str, ...] = FORMATS) -> FileFormat:
+def file_format_for(
+    index: int,
+    rng: random.Random,
+    kinds: tuple[str, ...] = FORMATS,
+    multiline_notes: bool = False,
+) -> FileFormat:
     """Vary files by index: alternate locales, shuffle columns, add an extra column, upper-case."""
     kind = kinds[index % len(kinds)]
     keys = list(REQUIRED_COLUMNS)
@@ -98,7 +110,12 @@ def file_format_for(index: int, rng: random.Random, kinds: tuple[str, ...] = FOR
         keys.append(EXTRA_COLUMN)
     if index > 0:
         rng.shuffle(keys)
-    return FileFormat(kind=kind, keys=tuple(keys), header_upper=index % 4 == 3)
+    return FileFormat(
+        kind=kind,
+        keys=tuple(keys),
+        header_upper=index % 4 == 3,
+        multiline_notes=multiline_notes and EXTRA_COLUMN in keys,
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -117,14 +134,14 @@ def format_date(day: dt.date, kind: str) -> str:
 
 def quote(value: str, delimiter: str) -> str:
     """RFC-4180 quoting, only where needed."""
-    if delimiter in value or '"' in value or "\n" in value:
+    if delimiter in value or '"' in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
 
 
 @lru_cache(maxsize=4)
-def quoted_notes(delimiter: str) -> tuple[str, ...]:
-    return tuple(quote(note, delimiter) for note in _NOTES)
+def quoted_notes(delimiter: str, multiline: bool = False) -> tuple[str, ...]:
+    return tuple(quote(note, delimiter) for note in (_MULTILINE_NOTES if multiline else _NOTES))
 
 
 @dataclass(frozen=True)
@@ -232,6 +249,6 @@ def line_values(line: Line, fmt: FileFormat, rng: random.Random) -> dict[str, st
         "order_date": date,
     }
     if EXTRA_COLUMN in fmt.keys:
-        notes = quoted_notes(fmt.delimiter)
+        notes = quoted_notes(fmt.delimiter, fmt.multiline_notes)
         values[EXTRA_COLUMN] = notes[int(rng.random() * len(notes))]
     return values

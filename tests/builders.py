@@ -26,6 +26,7 @@ VALID_RAW: dict[str, Any] = {
     "source_file": "file:///in/a.csv",
     "source_delimiter": ",",
     "source_row_id": 0,
+    "read_error": None,
 }
 
 

@@ -21,6 +21,7 @@ from bench.report import (
     check_targets,
     from_json,
     glue_plan,
+    render_size,
     throughput,
     to_json,
 )
@@ -205,3 +206,11 @@ def test_throughput_is_the_marginal_rate_between_two_sizes() -> None:
     model = throughput(small, big, cores=2)
     assert model.mb_per_core_second == pytest.approx((140 - 14) / 36 / 2)
     assert model.fixed_seconds == pytest.approx(20.0 - 14 / (model.mb_per_core_second * 2))
+
+
+def test_results_render_the_cost_of_multi_line_notes_next_to_the_full_load() -> None:
+    small = _size(200_000, full=40.0, incr=20.0, floor=1.0)
+    small.engines["job_multiline"] = _engine("job_multiline", 46.0, 200_000)
+    text = render_size(small)
+    assert "| job, full load, multi-line notes | 46.0" in text
+    assert "46.0 s vs 40.0 s (+15%)" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -303,3 +304,26 @@ def test_a_folder_with_other_csvs_is_refused_but_regenerating_the_same_set_is_no
     with pytest.raises(SystemExit):
         run(tmp_path, "--rows", "20", "--files", "1")
     assert "already holds other CSV files (orders_0001.csv" in capsys.readouterr().err
+
+
+def test_multiline_notes_change_only_the_notes_and_keep_one_record_per_row(
+    tmp_path: Path,
+) -> None:
+    plain, multiline = tmp_path / "plain", tmp_path / "multiline"
+    main(["--rows", "400", "--out", str(plain)])
+    main(["--rows", "400", "--out", str(multiline), "--multiline-notes"])
+
+    def records(path: Path) -> list[list[str]]:
+        text = path.read_bytes().decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+        delimiter = ";" if text.split("\n", 1)[0].count(";") > 1 else ","
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+    broken = 0
+    for name in sorted(p.name for p in plain.glob("*.csv")):
+        before, after = records(plain / name), records(multiline / name)
+        assert len(before) == len(after)
+        for old, new in zip(before, after, strict=True):
+            changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+            assert all(b.replace("\r\n", " ").replace("\n", "; ") == a for a, b in changed)
+            broken += len(changed)
+    assert broken > 10

@@ -225,3 +225,57 @@ def test_missing_input_fails_with_clear_reason(tmp_path: Path) -> None:
 def test_missing_argument_fails_with_clear_reason() -> None:
     with pytest.raises(SystemExit, match="bad job arguments"):
         main(["process_orders.py", "--input_path", "x"])
+
+
+def test_records_spanning_lines_are_counted_once_per_file(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    notes_header = HEADER.rstrip("\n") + ",notes\n"
+    folder.mkdir()
+    (folder / "a_notes.csv").write_text(
+        notes_header
+        + 'O1,C1,P1,online,1,2.00,pending,2026-11-20,"call first\nthen ring, twice"\n'
+        + "\n"
+        + 'O2,C1,P2,online,1,2.00,pending,2026-11-20,"say ""hi"""\n'
+        + 'O3,C1,P3,online,1,2.00,"shipped\n",2026-11-20,\n'
+    )
+    (folder / "b_tienda.csv").write_bytes(
+        (
+            "\ufeffnotas;order_id;client_id;product_id;channel;quantity;unit_price;status;"
+            "order_date\r\n"
+            '"Entregar\r\nantes; llamar";O4;C2;P1;phone;2;1.234,50;pending;20/11/2026\r\n'
+            ";O5;C2;P2;phone;1;3,00;pending;20/11/2026\r\n"
+        ).encode()
+    )
+    (folder / "c_cut.csv").write_text(
+        notes_header
+        + "O6,C3,P1,store,1,2.00,pending,2026-11-20,\n"
+        + 'O7,C3,P2,store,1,2.00,pending,2026-11-20,"never closed\n'
+    )
+    _write(folder, "d_plain.csv", "O8,C4,P1,online,1,2.00,pending,2026-11-20")
+    output = tmp_path / "out"
+    report = run_job(folder, output)
+    counts = {
+        Path(f["path"]).name: (f["rows_read"], f["rows_valid"], f["rejected_by_reason"])
+        for f in report["files"]
+    }
+    assert counts == {
+        "a_notes.csv": (3, 2, {"unknown_status": 1}),
+        "b_tienda.csv": (2, 2, {}),
+        "c_cut.csv": (2, 1, {"unterminated_quote": 1}),
+        "d_plain.csv": (1, 1, {}),
+    }
+    rejected = table_rows(spark, output, "rejected_orders")
+    assert [(r[0], r[6], r[8], Path(r[10]).name) for r in rejected] == [
+        ("O3", "shipped\n", "unknown_status", "a_notes.csv"),
+        ("O7", "pending", "unterminated_quote", "c_cut.csv"),
+    ]
+    assert [r[0] for r in table_rows(spark, output, "orders")] == [
+        "O1",
+        "O2",
+        "O4",
+        "O5",
+        "O6",
+        "O8",
+    ]

@@ -134,6 +134,17 @@ REJECT_REASONS: Final[tuple[str, ...]] = tuple(r.code for r in ROW_REASONS)
 # The per-row rules, in precedence order (everything but the cross-row DUPLICATE_KEY).
 ROW_RULE_REASONS: Final[tuple[str, ...]] = tuple(c for c in REJECT_REASONS if c != DUPLICATE_KEY)
 
+# Reasons the reader itself gives a record (transforms/records.py); they come before every
+# row rule, so they are numbered 0 in the docs.
+UNTERMINATED_QUOTE: Final[str] = "unterminated_quote"
+READ_REASONS: Final[tuple[Reason, ...]] = (
+    Reason(
+        UNTERMINATED_QUOTE,
+        "the record holds a quote that never closes (see above); given by the reader, ahead "
+        "of every rule below",
+    ),
+)
+
 # Whole-file outcomes in the run report.
 FILE_OK: Final[str] = "ok"
 FILE_REJECTED: Final[str] = "rejected"

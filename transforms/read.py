@@ -1,7 +1,9 @@
-"""Reader: find the input files, sniff each header, read the loadable rows as strings.
+"""Reader: find the input files, sniff each header, read the loadable records as strings.
 
-Files with the same delimiter and header layout are read together in one scan, so the
-input is read once however many files a run has.
+A record is a record however many lines it spans (RFC 4180 quoted line breaks). Files
+with none, found by one cheap quote scan (``transforms.records``), are read line by line,
+split across tasks; the others record by record (``multiLine``, one task per file). Files
+with the same delimiter and header layout are read together, one scan per layout and path.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from transforms.contract import (
 )
 from transforms.frames import empty_frame
 from transforms.header import HEAD_BYTES, inspect_header, required_positions
+from transforms.records import read_records, scan_quotes
 from transforms.schemas import RAW_ORDERS_SCHEMA
 from transforms.storage import FileInfo, Storage
 
-CSV_OPTIONS = {
+LINE_OPTIONS = {
     "header": "true",
     "encoding": "UTF-8",
     "quote": '"',
@@ -72,33 +75,50 @@ def inspect_input(storage: Storage, input_path: str) -> list[InputFile]:
     return [inspect_file(storage, info) for info in storage.list_files(input_path)]
 
 
-def _read_layout(
+Layout = tuple[str, tuple[str, ...]]  # (delimiter, header tokens)
+
+
+def _read_lines(
     spark: SparkSession, delimiter: str, columns: tuple[str, ...], paths: list[str]
 ) -> DataFrame:
+    """Line-based read (splittable): one record per non-blank line after the header."""
     file_schema = T.StructType([T.StructField(name, T.StringType()) for name in columns])
     positions = required_positions(columns)
-    frame = spark.read.options(**CSV_OPTIONS, sep=delimiter).schema(file_schema).csv(paths)
+    frame = spark.read.options(**LINE_OPTIONS, sep=delimiter).schema(file_schema).csv(paths)
     frame = frame.toDF(*[f"_c{i}" for i in range(len(columns))])
     return frame.select(
         *[F.col(f"_c{positions[name]}").alias(name) for name in REQUIRED_COLUMNS],
         F.input_file_name().alias("source_file"),
         F.lit(delimiter).alias("source_delimiter"),
+        # Increases with the line position within each file: the order duplicate_key needs.
+        F.monotonically_increasing_id().alias("source_row_id"),
+        F.lit(None).cast("string").alias("read_error"),
     )
+
+
+def _by_layout(files: list[InputFile]) -> dict[Layout, list[str]]:
+    layouts: dict[Layout, list[str]] = defaultdict(list)
+    for file in files:
+        if file.delimiter is not None:
+            layouts[(file.delimiter, file.columns)].append(file.path)
+    return layouts
 
 
 def read_raw_orders(spark: SparkSession, files: list[InputFile]) -> DataFrame:
-    """Rows of the loadable files as ``RAW_ORDERS_SCHEMA``; empty when there are none."""
-    layouts: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
-    for file in files:
-        if file.status == FILE_OK and file.delimiter is not None:
-            layouts[(file.delimiter, file.columns)].append(file.path)
-    if not layouts:
+    """Records of the loadable files as ``RAW_ORDERS_SCHEMA``; empty when there are none."""
+    loadable = [f for f in files if f.status == FILE_OK and f.delimiter is not None]
+    if not loadable:
         return empty_frame(spark, RAW_ORDERS_SCHEMA)
-    frames = [_read_layout(spark, d, cols, paths) for (d, cols), paths in layouts.items()]
+    scans = scan_quotes(spark, [f.path for f in loadable])
+    by_lines = _by_layout([f for f in loadable if f.path not in scans])
+    by_records = _by_layout([f for f in loadable if f.path in scans])
+    unterminated = {path for path, scan in scans.items() if scan.has_unterminated_quote}
+    frames = [_read_lines(spark, d, cols, paths) for (d, cols), paths in by_lines.items()]
+    frames += [
+        read_records(spark, d, cols, paths, unterminated & set(paths))
+        for (d, cols), paths in by_records.items()
+    ]
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame)
-    # Increases with the line position within each file: the order duplicate_key needs.
-    return union.withColumn("source_row_id", F.monotonically_increasing_id()).select(
-        *RAW_ORDERS_SCHEMA.fieldNames()
-    )
+    return union.select(*RAW_ORDERS_SCHEMA.fieldNames())

@@ -1,7 +1,8 @@
 """Staging: trim, normalise, validate and type raw order rows.
 
-Grain: one row per data line read (blank lines excluded). Nothing is dropped here:
-each row leaves either valid (``reject_reason`` null) or rejected with its reasons.
+Grain: one row per record read (a record may span lines; blank lines are not records).
+Nothing is dropped here: each row leaves either valid (``reject_reason`` null) or
+rejected with its reasons.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.contract import DUPLICATE_KEY, ORDER_KEY, REQUIRED_COLUMNS
@@ -37,7 +38,14 @@ def with_trimmed_values(raw: DataFrame) -> DataFrame:
         "source_file",
         "source_delimiter",
         "source_row_id",
+        "read_error",
     )
+
+
+def read_error_first(reasons: Column) -> Column:
+    """The reader's reason for a malformed record (``read_error``) ahead of the rule reasons."""
+    read_error = F.array(F.coalesce(F.col("read_error"), F.lit("")))
+    return F.when(F.col("read_error").isNull(), reasons).otherwise(F.concat(read_error, reasons))
 
 
 def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
@@ -48,7 +56,8 @@ def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
             "*", *[e.alias(PARSED_COLUMNS[name]) for name, e in parsed_values().items()]
         )
         columns = {name: F.col(column) for name, column in PARSED_COLUMNS.items()}
-        return parsed.withColumn("reject_reasons", failed_reasons(row_rules(run_date, columns)))
+        reasons = failed_reasons(row_rules(run_date, columns))
+        return parsed.withColumn("reject_reasons", read_error_first(reasons))
 
     return _apply
 
