@@ -20,7 +20,13 @@ from sqlglot import exp
 from athena.catalog import NamedQuery, ParamValue, QueryError, load_query, named_values, to_named
 from athena.ddl import VIEWS as VIEW_TABLES
 from athena.ddl import hive_type
-from transforms.layout import MANIFEST_DIR, MANIFEST_NAME, local_path, parse_manifest
+from transforms.layout import (
+    COMMITS_DIR,
+    MANIFEST_DIR,
+    MANIFEST_NAME,
+    local_path,
+    parse_manifest,
+)
 from transforms.tables import PUBLIC_TABLES as TABLES
 
 # Athena names that are not a job output folder: the seed's name for the orders table.
@@ -70,6 +76,12 @@ def manifest_partitions(table_root: Path) -> list[tuple[str, list[str]]]:
     return found
 
 
+def output_version(root: Path) -> tuple[str, ...]:
+    """Changes whenever a commit is applied or swept: the names in the commit log."""
+    log = root / COMMITS_DIR
+    return tuple(sorted(p.name for p in log.iterdir())) if log.is_dir() else ()
+
+
 def current_files(root: Path, name: str) -> list[str]:
     return [file for _path, files in current_partitions(root, name) for file in files]
 
@@ -114,6 +126,7 @@ class LocalAthena:
 
     def __init__(self, output_root: str | Path) -> None:
         self.root = Path(output_root)
+        self.version = output_version(self.root)  # the views show the tables as of this
         check_output(self.root)
         self.connection = duckdb.connect()
         self.connection.execute("SET TimeZone = 'UTC'")

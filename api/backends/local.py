@@ -30,9 +30,12 @@ class LocalBackend:
         self._lock = threading.Lock()
 
     def _athena(self) -> LocalAthena:
-        from athena.local import LocalAthena, OutputMissingError
+        """The views of the current table versions: rebuilt after every commit of the job."""
+        from pathlib import Path
 
-        if self._engine is None:
+        from athena.local import LocalAthena, OutputMissingError, output_version
+
+        if self._engine is None or self._engine.version != output_version(Path(self.output_path)):
             try:
                 self._engine = LocalAthena(self.output_path)
             except OutputMissingError as err:
