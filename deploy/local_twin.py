@@ -138,13 +138,16 @@ def create_unsupported(
         props = resolve(res.get("Properties", {}), values)
         try:
             if kind == "AWS::S3::Bucket":
-                if "NotificationConfiguration" not in props:
+                current = s3.get_bucket_notification_configuration(Bucket=props["BucketName"])
+                if "NotificationConfiguration" not in props or current.get("QueueConfigurations"):
                     continue
                 s3.put_bucket_notification_configuration(
                     Bucket=props["BucketName"],
                     NotificationConfiguration=notification(props["NotificationConfiguration"]),
                 )
             elif kind == "AWS::S3::BucketPolicy":
+                if _has_policy(s3, props["Bucket"]):
+                    continue
                 s3.put_bucket_policy(
                     Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"])
                 )
@@ -199,3 +202,11 @@ def notification(cfn: dict[str, Any]) -> dict[str, Any]:
             for q in cfn.get("QueueConfigurations", [])
         ]
     }
+
+
+def _has_policy(s3: Any, bucket: str) -> bool:
+    try:
+        s3.get_bucket_policy(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        return False
+    return True

@@ -39,6 +39,10 @@ def empty(s3: Any, bucket: str) -> int:
 def _local_twin_leftovers(deployer: Deployer, names: Any) -> None:
     """On moto, the Glue/Athena resources were created through the API: delete them too."""
     glue, athena = deployer.client("glue"), deployer.client("athena")
+    apigw = deployer.client("apigateway")
+    for api in apigw.get_rest_apis(limit=500)["items"]:
+        if api["name"] == names.rest_api:  # moto's CloudFormation does not delete it
+            apigw.delete_rest_api(restApiId=api["id"])
     for call, kwargs in (
         (glue.delete_job, {"JobName": names.job}),
         (glue.delete_database, {"Name": names.database}),

@@ -69,6 +69,7 @@ def test_deploy_creates_the_stack_then_reports_no_changes(deploy, client, capsys
     assert "stack duffbeer: no changes" in second
     assert "stack duffbeer-bootstrap: no changes" in second
     assert "athena view duffbeer.processed_orders: unchanged" in second
+    assert "created through the API" not in second and "uploaded" not in second
 
 
 def test_dry_run_prints_the_change_set_and_executes_nothing(deploy, client, capsys):  # type: ignore[no-untyped-def]
@@ -104,6 +105,7 @@ def test_teardown_keeps_data_unless_forced_then_leaves_nothing(deploy, client, c
     assert client("sqs").list_queues().get("QueueUrls", []) == []
     assert client("stepfunctions").list_state_machines()["stateMachines"] == []
     assert client("glue").get_jobs()["Jobs"] == []
+    assert client("apigateway").get_rest_apis()["items"] == []
     live = client("cloudformation").list_stacks()["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in live)
 
