@@ -20,7 +20,7 @@ MIN_ATHENA_CUTOFF = 10 * 1024 * 1024
 MAX_BATCH_WINDOW = 300  # Lambda's MaximumBatchingWindowInSeconds
 MAX_BATCH_FILES = 10_000  # Lambda's BatchSize for a standard SQS queue
 MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's single-request limit
-RESERVED = ("quarantine/", "batches/", "_batches/", "_triggers/")
+RESERVED = ("quarantine/", "batches/", "_batches/")
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 

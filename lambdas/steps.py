@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from lambdas.s3_ops import is_missing
@@ -44,7 +43,7 @@ class StepSettings:
     def from_env(cls, env: Mapping[str, str]) -> StepSettings:
         return cls(
             upload_prefix=env.get("UPLOAD_PREFIX", "incoming/"),
-            checks=Settings.from_env({"JOB_NAME": "", **env}),
+            checks=Settings.from_env(env),
         )
 
 
@@ -176,5 +175,5 @@ def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -
 
 def handler(event: Mapping[str, Any], context: Any) -> Any:
     """Lambda entry point (`lambdas.steps.handler`)."""
-    clients = Clients(boto3.client("s3"), None, boto3.client("cloudwatch"))
+    clients = Clients.default()
     return handle(event, StepSettings.from_env(os.environ), clients)

@@ -21,9 +21,9 @@ from lambdas.trigger import Clients, Settings
 from scripts.deploy_job import main as deploy_main
 from scripts.deploy_job import stack_names
 from scripts.pipeline_status import collect_status
+from tests.aws.moto_state import set_job_run_progression
 from tests.aws.sfn_local import LocalFlow
 from tests.aws.stack_fixtures import write_fixtures
-from tests.aws.trigger_env import set_job_run_progression
 
 ACCOUNT = "123456789012"
 INPUT = f"duffbeer-input-{ACCOUNT}-eu-west-1"
@@ -72,8 +72,8 @@ class Stack:
 
     def flow(self) -> LocalFlow:
         props = json.loads(TEMPLATE.read_text())["Resources"]["PipelineStateMachine"]["Properties"]
-        settings = steps.StepSettings("incoming/", Settings(job_name="", max_bytes=10_000))
-        clients = Clients(self.s3, None, self.client("cloudwatch"))
+        settings = steps.StepSettings("incoming/", Settings(max_bytes=10_000))
+        clients = Clients(self.s3, self.client("cloudwatch"))
         topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:duffbeer-pipeline-alerts"
         subs = {"StepsFunctionArn": "steps", "JobName": JOB, "TopicArn": topic}
         return LocalFlow.from_template(
