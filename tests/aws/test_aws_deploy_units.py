@@ -219,3 +219,17 @@ def test_a_dry_run_shows_the_change_set_and_executes_nothing():
         outcome = deploy_stack(cfn, "s", {}, template_body="{}", dry_run=True)
         stub.assert_no_pending_responses()  # no execute_change_set was made
     assert outcome.action == "planned" and outcome.changes[0]["logical_id"] == "Q"
+
+
+def test_the_pipeline_zip_imports_its_handlers_without_pyspark(tmp_path: Path):
+    import subprocess
+    import sys
+
+    archive = tmp_path / "pipeline.zip"
+    archive.write_bytes(pipeline_zip(REPO))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import lambdas.steps, lambdas.batcher; "
+        "assert lambdas.steps.__file__.startswith(sys.argv[1]); "
+        "assert not any(m.startswith('pyspark') for m in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(archive)], check=True, cwd=tmp_path)
