@@ -12,6 +12,7 @@ from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA
 
 RUN_DATE = dt.date(2026, 11, 28)
 INGESTED_AT = dt.datetime(2026, 11, 28, 6, 0, 0)
+UPLOADED_AT = dt.datetime(2026, 11, 28, 5, 0, 0)
 
 VALID_RAW: dict[str, Any] = {
     "order_id": "ORD-1",
@@ -48,6 +49,7 @@ def order_row(**changes: Any) -> tuple[Any, ...]:
         "line_total": None,
         "status": "delivered",
         "source_file": "file:///in/a.csv",
+        "source_modified_at": UPLOADED_AT,
         "ingested_at": INGESTED_AT,
         "order_date": dt.date(2026, 11, 20),
         "channel": "online",

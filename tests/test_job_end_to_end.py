@@ -13,7 +13,8 @@ from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
 from tests.conftest import SAMPLE_DIR
-from transforms.schemas import TABLES
+from tests.output import partition_files, referenced_parquet, stored_parquet, table_rows
+from transforms.tables import TABLES
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
 
@@ -24,21 +25,13 @@ def run_job(input_path: Path, output: Path, *extra: str) -> dict[str, Any]:
     )
 
 
-def table_rows(spark: SparkSession, output: Path, name: str) -> list[tuple]:
-    schema, _ = TABLES[name]
-    root = output / name
-    if not root.exists():
-        return []
-    frame = spark.read.schema(schema).option("basePath", str(root)).parquet(str(root))
-    return sorted(tuple(r) for r in frame.collect())
-
-
 def parquet_files(output: Path) -> dict[str, list[str]]:
-    """Partition folder -> its Parquet file names."""
-    found: dict[str, list[str]] = {}
-    for file in sorted(output.rglob("*.parquet")):
-        found.setdefault(str(file.parent.relative_to(output)), []).append(file.name)
-    return found
+    """``<table>/<partition>`` -> the names of the files its manifest lists."""
+    return {
+        f"{name}/{partition}": sorted(Path(f).name for f in files)
+        for name in TABLES
+        for partition, files in partition_files(output / name).items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +76,20 @@ def test_sample_run_writes_every_row_somewhere(
     assert len({(r[0], r[2]) for r in orders}) == 17
 
 
-def test_one_parquet_file_per_partition_and_no_staging_left(sample_run: tuple[Path, dict]) -> None:
+def test_one_parquet_file_per_partition_and_no_file_left_unreferenced(
+    sample_run: tuple[Path, dict],
+) -> None:
     output, _ = sample_run
     files = parquet_files(output)
     assert files and all(len(names) == 1 for names in files.values())
-    assert not list(output.rglob("_staging"))
+    assert stored_parquet(output) == referenced_parquet(output)
 
 
 def test_update_file_moves_a_line_to_its_new_partition(
     spark: SparkSession, sample_run: tuple[Path, dict]
 ) -> None:
     output, _ = sample_run
-    located = {(r[0], r[2]): (str(r[9]), r[10], r[6]) for r in table_rows(spark, output, "orders")}
+    located = {(r[0], r[2]): (str(r[10]), r[11], r[6]) for r in table_rows(spark, output, "orders")}
     assert located[("ORD-1008", "P0001")] == ("2026-11-22", "store", "delivered")
     assert located[("ORD-1005", "P0002")] == ("2026-11-21", "phone", "cancelled")
 
@@ -138,13 +133,11 @@ def test_upsert_across_runs_moves_line_and_drops_emptied_partitions(
     run_job(_write(tmp_path / "in1", "a.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20"), output)
     run_job(_write(tmp_path / "in2", "b.csv", "O1,C1,P1,store,1,2.00,shipped,2026-11-21"), output)
     orders = table_rows(spark, output, "orders")
-    assert [(r[0], r[6], str(r[9]), r[10]) for r in orders] == [
+    assert [(r[0], r[6], str(r[10]), r[11]) for r in orders] == [
         ("O1", "shipped", "2026-11-21", "store")
     ]
-    assert not (output / "orders" / "order_date=2026-11-20").exists() or not any(
-        (output / "orders" / "order_date=2026-11-20").rglob("*.parquet")
-    )
-    assert not (output / "sales_by_client" / "order_date=2026-11-20").exists()
+    assert list(partition_files(output / "orders")) == ["order_date=2026-11-21/channel=store"]
+    assert list(partition_files(output / "sales_by_client")) == ["order_date=2026-11-21"]
     assert [str(r[4]) for r in table_rows(spark, output, "sales_by_client")] == ["2026-11-21"]
 
 
@@ -185,7 +178,9 @@ def test_rejected_file_does_not_stop_other_files(
         "run started",
         "file result",
         "file result",
-        *["partitions written"] * 5,
+        "run committed",
+        *["partitions written"] * len(TABLES),
+        "swept",
         "run finished",
     ]
     assert events[1]["reason"] == "missing_columns"
@@ -197,7 +192,8 @@ def test_rejected_path_option_moves_quarantine(spark: SparkSession, tmp_path: Pa
     _write(folder, "a.csv", "O1,C1,P1,fax,1,2.00,pending,2026-11-20")
     run_job(folder, tmp_path / "out", "--rejected_path", str(tmp_path / "quarantine"))
     assert not (tmp_path / "out" / "rejected_orders").exists()
-    assert len(list((tmp_path / "quarantine").rglob("*.parquet"))) == 1
+    quarantined = table_rows(spark, tmp_path, "rejected_orders", root=tmp_path / "quarantine")
+    assert [(r[0], r[8]) for r in quarantined] == [("O1", "unknown_channel")]
 
 
 def test_failed_run_exits_nonzero_and_leaves_tables_untouched(
@@ -211,7 +207,7 @@ def test_failed_run_exits_nonzero_and_leaves_tables_untouched(
         run_job(folder, output, "--run_id", "broken-1")
     assert "run broken-1 failed" in str(failure.value)
     assert not parquet_files(output)
-    assert not list(output.rglob("_staging"))
+    assert not stored_parquet(output)
     report = json.loads((output / "_runs" / "broken-1.json").read_text())
     assert report["status"] == "failed" and report["error"]
 
