@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def validate_file(
 ) -> dict[str, Any]:
     """The trigger's checks on one upload; a bad file is quarantined with its sidecar."""
     key, etag = str(file["key"]), str(file.get("etag", ""))
-    out = {"key": key, "etag": etag}
+    out = {"key": key, "etag": etag, "event_time": file.get("event_time")}
     try:
         head = clients.s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
@@ -73,8 +74,14 @@ def validate_file(
     return {**out, "etag": head["ETag"].strip('"'), "size": head["ContentLength"], "status": VALID}
 
 
-def staged_key(settings: StepSettings, batch: str, key: str) -> str:
-    return f"{BATCHES_PREFIX}{batch}/{key.removeprefix(settings.upload_prefix)}"
+def staged_key(settings: StepSettings, batch: str, file: Mapping[str, Any]) -> str:
+    """`batches/<batch>/<upload time>/<key below the upload prefix>`. A copy's S3
+    LastModified is its copy time, which the job orders file versions by (then by path,
+    descending): files are copied in upload order, and the upload time in the path breaks
+    ties (S3 times are whole seconds) in upload order too."""
+    uploaded = re.sub(r"[^0-9TZ]", "", str(file.get("event_time") or "")) or "unknown"
+    relative = str(file["key"]).removeprefix(settings.upload_prefix)
+    return f"{BATCHES_PREFIX}{batch}/{uploaded}/{relative}"
 
 
 def _move(s3: Any, bucket: str, key: str, etag: str, target: str) -> bool:
@@ -130,7 +137,7 @@ def stage_batch(
     for file in files:
         entry = dict(file)
         if file["status"] == VALID:
-            target = staged_key(settings, batch, str(file["key"]))
+            target = staged_key(settings, batch, file)
             moved = _move(clients.s3, bucket, str(file["key"]), str(file["etag"]), target)
             entry.update(staged=target) if moved else entry.update(status=GONE, reason="replaced")
         entries.append(entry)

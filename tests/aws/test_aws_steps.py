@@ -46,7 +46,8 @@ def test_a_valid_upload_is_valid_and_untouched(clients: Clients):
     etag = put(clients, "incoming/2024/03/orders.csv", VALID)
     result = validate(clients, "incoming/2024/03/orders.csv", etag)
     assert result == {
-        "key": "incoming/2024/03/orders.csv", "etag": etag, "size": len(VALID), "status": "valid"
+        "key": "incoming/2024/03/orders.csv", "etag": etag, "size": len(VALID), "status": "valid",
+        "event_time": None,
     }  # fmt: skip
 
 
@@ -105,14 +106,20 @@ def test_gone_or_replaced_uploads_are_left_alone(clients: Clients):
     old = put(clients, "incoming/a.csv", VALID)
     put(clients, "incoming/a.csv", VALID + ROW)  # a newer upload: it has its own event
     assert validate(clients, "incoming/a.csv", old) == {
-        "key": "incoming/a.csv", "etag": old, "status": "gone", "reason": "replaced"
+        "key": "incoming/a.csv", "etag": old, "status": "gone", "reason": "replaced",
+        "event_time": None,
     }  # fmt: skip
 
 
 def test_staging_moves_valid_files_once_and_records_the_batch(clients: Clients):
     etag = put(clients, "incoming/d/a.csv", VALID)
     files = [
-        {"key": "incoming/d/a.csv", "etag": etag, "status": "valid"},
+        {
+            "key": "incoming/d/a.csv",
+            "etag": etag,
+            "status": "valid",
+            "event_time": "2026-11-30T22:00:01.123Z",
+        },
         {"key": "incoming/x.txt", "etag": "e", "status": "quarantined", "reason": "not_csv"},
     ]
     event = {"step": "stage", "bucket": BUCKET, "batch_id": "b-1", "files": files}
@@ -122,9 +129,12 @@ def test_staging_moves_valid_files_once_and_records_the_batch(clients: Clients):
         "batch_id": "b-1", "bucket": BUCKET, "input_path": f"s3://{BUCKET}/batches/b-1/", "valid": 1
     }  # fmt: skip
     keys = [o["Key"] for o in clients.s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert sorted(keys) == ["_batches/b-1.json", "batches/b-1/d/a.csv"]
+    assert sorted(keys) == ["_batches/b-1.json", "batches/b-1/20261130T220001123Z/d/a.csv"]
     record = steps.read_record(clients.s3, BUCKET, "b-1")
-    assert record["state"] == "running" and record["files"][0]["staged"] == "batches/b-1/d/a.csv"
+    assert (
+        record["state"] == "running"
+        and record["files"][0]["staged"] == "batches/b-1/20261130T220001123Z/d/a.csv"
+    )
     steps.handle(
         {"step": "record", "bucket": BUCKET, "batch_id": "b-1", "state": "failed",
          "error": {"Error": "States.TaskFailed", "Cause": "boom"}},
