@@ -84,16 +84,21 @@ def write_report(run: Run, report: dict[str, Any]) -> str:
     return path
 
 
-def fail(run: Run, err: Exception) -> SystemExit:
+def one_line(err: Exception) -> str:
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+
+
+def fail(options: JobOptions, run: Run | None, err: Exception) -> SystemExit:
     """Finish or undo what the run left (never committed data), report it, and exit."""
-    reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    reason = one_line(err)
     try:
-        run.abandon()
-        write_report(run, report_for(run.options, None, reason))
+        if run is not None:
+            run.abandon()
+            write_report(run, report_for(options, None, reason))
     except Exception as cleanup_err:
-        log.error("cleanup after failure failed", extra={"error": str(cleanup_err)})
-    log.error("run failed", extra={"run_id": run.options.run_id, "error": reason})
-    return SystemExit(f"run {run.options.run_id} failed: {reason}")
+        log.error("cleanup after failure failed", extra={"error": one_line(cleanup_err)})
+    log.error("run failed", extra={"run_id": options.run_id, "error": reason})
+    return SystemExit(f"run {options.run_id} failed: {reason}")
 
 
 def main(argv: Sequence[str] | None = None, storage: Storage | None = None) -> dict[str, Any]:
@@ -108,14 +113,23 @@ def main(argv: Sequence[str] | None = None, storage: Storage | None = None) -> d
         log.error("run rejected", extra={"error": str(err)})
         raise SystemExit(str(err)) from err
     spark, job = start_session(options, argv)
-    run = Run(spark, options, storage)
     log.info("run started", extra={"run_id": options.run_id, "input_path": options.input_path})
+    run = None
     try:
+        run = Run(spark, options, storage)
         outcome = run.execute()
     except Exception as err:
-        raise fail(run, err) from err
+        raise fail(options, run, err) from err
     report = report_for(options, outcome)
-    path = write_report(run, report)
+    try:
+        path = write_report(run, report)
+    except Exception as err:  # the data is committed; only the report is missing
+        log.error(
+            "run report not written", extra={"run_id": options.run_id, "error": one_line(err)}
+        )
+        raise SystemExit(
+            f"run {options.run_id} committed, but its report was not written: {one_line(err)}"
+        ) from err
     log.info("run finished", extra={"run_id": options.run_id, "report": path, **report["totals"]})
     if job is not None:
         job.commit()

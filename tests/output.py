@@ -3,6 +3,7 @@ manifests list (transforms/layout.py), never whatever Parquet lies in its folder
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -41,3 +42,15 @@ def referenced_parquet(output: Path) -> set[Path]:
     return {
         Path(f) for name in TABLES for fs in partition_files(output / name).values() for f in fs
     }
+
+
+def copy_output(source: Path, target: Path) -> Path:
+    """Copy a job output folder so the copy stands alone: manifests and commit records name
+    files by absolute URI (as Athena requires), so they are rewritten to the copy's paths."""
+    shutil.copytree(source, target)
+    old, new = source.resolve().as_uri(), target.resolve().as_uri()  # file:///…
+    short_old, short_new = old.replace("file:///", "file:/"), new.replace("file:///", "file:/")
+    for path in [*target.rglob("manifest"), *target.glob("_commits/*.json")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new).replace(short_old, short_new), encoding="utf-8")
+    return target

@@ -4,7 +4,6 @@ idempotent re-runs, touched-partition rewrites, file-level rejects and failures.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,13 @@ from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
 from tests.conftest import SAMPLE_DIR
-from tests.output import partition_files, referenced_parquet, stored_parquet, table_rows
+from tests.output import (
+    copy_output,
+    partition_files,
+    referenced_parquet,
+    stored_parquet,
+    table_rows,
+)
 from transforms.tables import TABLES
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
@@ -111,7 +116,7 @@ def test_rerun_of_same_input_changes_no_table(
 ) -> None:
     first, _ = sample_run
     output = tmp_path / "out"
-    shutil.copytree(first, output)
+    copy_output(first, output)
     before = {name: table_rows(spark, output, name) for name in TABLES}
     report = run_job(SAMPLE_DIR, output, "--run_id", "sample-2")
     assert report["status"] == "succeeded"

@@ -8,6 +8,7 @@ commit protocol of transforms/commit.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,5 +205,5 @@ class Run:
         return TableWrite(REJECTED_ORDERS, self.roots[REJECTED_ORDERS.name], (partition,))
 
 
-def _relatives(table: Table, values: list[PartitionValues]) -> list[str]:
+def _relatives(table: Table, values: Sequence[PartitionValues]) -> list[str]:
     return sorted({partition_dir(table.partitions, v) for v in values})

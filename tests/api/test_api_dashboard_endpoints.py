@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from athena.catalog import load_query
+from athena.local import current_files
 from tests.api.helpers import queue_result
 from tests.api.test_api_athena_moto import only_execution
 from transforms.contract import NON_SALE_STATUSES
@@ -30,7 +31,7 @@ from transforms.contract import NON_SALE_STATUSES
 @pytest.fixture(scope="module")
 def lines(job_output: Path) -> list[dict[str, Any]]:
     """Every order line the job wrote, with its partition values."""
-    source = str(job_output / "orders" / "*" / "*" / "*.parquet")
+    source = current_files(job_output, "orders")  # what the manifests list
     cursor = duckdb.connect().execute(
         "SELECT CAST(order_date AS VARCHAR), channel, client_id, order_id, quantity, line_total, "
         "status FROM read_parquet(?, hive_partitioning = true)",

@@ -12,7 +12,7 @@ import pytest
 
 from athena.catalog import QueryError, default_values, load_query
 from athena.local import LocalAthena, OutputMissingError, to_duckdb
-from tests.output import partition_files
+from tests.output import copy_output, partition_files
 from transforms.tables import TABLES
 
 
@@ -79,8 +79,9 @@ def test_defaults_cover_every_date_up_to_tomorrow_and_the_first_page() -> None:
 def test_a_table_the_job_has_not_written_is_empty_with_its_columns(
     sample_output: Path, tmp_path: Path
 ) -> None:
-    shutil.copytree(sample_output / "orders", tmp_path / "orders")
-    athena = LocalAthena(tmp_path)
+    output = copy_output(sample_output, tmp_path / "out")
+    shutil.rmtree(output / "rejected_orders")
+    athena = LocalAthena(output)
     result = athena.execute("SELECT * FROM rejected_orders")
     assert result.rows == []
     assert result.columns == [f.name for f in TABLES["rejected_orders"].schema.fields]
@@ -94,11 +95,11 @@ def test_a_table_the_job_has_not_written_is_empty_with_its_columns(
 
 def test_only_files_a_manifest_names_are_read(sample_output: Path, tmp_path: Path) -> None:
     """Like Athena on a symlink table: uncommitted or superseded files are never read."""
-    shutil.copytree(sample_output / "orders", tmp_path / "orders")
-    listed = next(iter(partition_files(tmp_path / "orders").values()))[0]
-    stray = tmp_path / "orders" / "_data" / "crashed-run.0000" / "order_date=2026-11-21"
+    output = copy_output(sample_output, tmp_path / "out")
+    listed = next(iter(partition_files(output / "orders").values()))[0]
+    stray = output / "orders" / "_data" / "crashed-run.0000" / "order_date=2026-11-21"
     stray.mkdir(parents=True)
     shutil.copy(listed, stray / "part-0.parquet")
-    athena = LocalAthena(tmp_path)
+    athena = LocalAthena(output)
     total = athena.execute("SELECT COUNT(*) FROM orders").rows[0][0]
     assert total == LocalAthena(sample_output).execute("SELECT COUNT(*) FROM orders").rows[0][0]
