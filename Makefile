@@ -121,9 +121,17 @@ moto: setup ## Local AWS twin: moto server on 127.0.0.1:$(MOTO_PORT) for `make d
 	$(PY) scripts/local_moto.py --port $(MOTO_PORT)
 
 .PHONY: deploy
-deploy: setup ## Deploy the stack (config deploy/config.toml; ENDPOINT_URL=http://127.0.0.1:5000 DEPLOY_ARGS=--dry-run)
+deploy: setup ## Deploy the CloudFormation stack (deploy/config.toml; ENDPOINT_URL=http://127.0.0.1:5000 DEPLOY_ARGS=--dry-run)
 	$(DEPLOY) $(DEPLOY_ARGS)
 
 .PHONY: teardown
 teardown: setup ## Delete the stack (FORCE=1 also empties non-empty data buckets)
 	$(DEPLOY) --teardown $(if $(FORCE),--force) $(DEPLOY_ARGS)
+
+.PHONY: template
+template: setup ## Regenerate deploy/template.json + bootstrap.json (a test fails when stale)
+	$(PY) -m deploy.template
+
+.PHONY: status
+status: setup ## Pending, running and failed uploads of the deployed stack (ENDPOINT_URL= for moto)
+	@$(AWS_LOCAL_ENV) $(PY) scripts/pipeline_status.py $(if $(ENDPOINT_URL),--endpoint-url $(ENDPOINT_URL)) $(DEPLOY_ARGS)

@@ -7,6 +7,8 @@ so a typo in the config never silently deploys a default.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,6 +17,12 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.toml"
 MIN_ATHENA_CUTOFF = 10 * 1024 * 1024
+MAX_BATCH_WINDOW = 300  # Lambda's MaximumBatchingWindowInSeconds
+MAX_BATCH_FILES = 10_000  # Lambda's BatchSize for a standard SQS queue
+MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's single-request limit
+RESERVED = ("quarantine/", "batches/", "_batches/")
+STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 class ConfigError(ValueError):
@@ -26,17 +34,21 @@ class DeployConfig:
     stack: str = "duffbeer"
     region: str = "eu-west-1"
     endpoint_url: str = ""
-    input_bucket: str = "duffbeer-input-orders"
-    processed_bucket: str = "duffbeer-processed-orders"
+    input_bucket: str = ""
+    processed_bucket: str = ""
     artifacts_bucket: str = ""
     athena_results_bucket: str = ""
     athena_results_expire_days: int = 30
+    upload_prefix: str = "incoming/"
     database: str = "duffbeer"
     worker_type: str = "G.1X"
     number_of_workers: int = 2
     job_timeout_minutes: int = 60
-    job_max_retries: int = 1
+    job_max_retries: int = 0
     max_concurrent_runs: int = 1
+    batch_window_seconds: int = 60
+    batch_max_files: int = 1000
+    first_order_date: str = "2025-01-01"
     bytes_scanned_cutoff: int = 1_000_000_000
     max_file_bytes: int = 1024**3
     ddl_path: str = "athena/ddl.sql"
@@ -53,10 +65,24 @@ class DeployConfig:
     repo_root: Path = field(default=REPO_ROOT)
 
     def __post_init__(self) -> None:
-        if not self.artifacts_bucket:
-            object.__setattr__(self, "artifacts_bucket", f"{self.stack}-pipeline-artifacts")
-        if not self.athena_results_bucket:
-            object.__setattr__(self, "athena_results_bucket", f"{self.stack}-athena-results")
+        if not STACK_NAME.match(self.stack):
+            raise ConfigError(f"stack must match {STACK_NAME.pattern}: {self.stack!r}")
+        if not 1 <= self.batch_window_seconds <= MAX_BATCH_WINDOW:
+            raise ConfigError(
+                f"batch_window_seconds must be 1..{MAX_BATCH_WINDOW} (Lambda's limit)"
+            )
+        if not 1 <= self.batch_max_files <= MAX_BATCH_FILES:
+            raise ConfigError(f"batch_max_files must be 1..{MAX_BATCH_FILES}")
+        if not 0 < self.max_file_bytes <= MAX_COPY_BYTES:
+            raise ConfigError(
+                "max_file_bytes must be 1..5 GiB (batches stage files with CopyObject)"
+            )
+        if not self.upload_prefix.endswith("/") or self.upload_prefix.startswith(RESERVED):
+            raise ConfigError(f"upload_prefix must end with / and not start with {RESERVED}")
+        try:
+            dt.date.fromisoformat(self.first_order_date)
+        except ValueError as exc:
+            raise ConfigError(f"first_order_date: {exc}") from exc
         if self.bytes_scanned_cutoff < MIN_ATHENA_CUTOFF:
             raise ConfigError(
                 f"bytes_scanned_cutoff must be >= {MIN_ATHENA_CUTOFF} (Athena minimum)"
@@ -69,14 +95,25 @@ class DeployConfig:
         candidate = Path(relative)
         return candidate if candidate.is_absolute() else self.repo_root / candidate
 
-    @property
-    def buckets(self) -> tuple[str, ...]:
-        return (
-            self.input_bucket,
-            self.processed_bucket,
-            self.artifacts_bucket,
-            self.athena_results_bucket,
-        )
+    def bucket_names(self, account: str) -> dict[str, str]:
+        """purpose -> bucket name: the configured one, else unique per stack/account/region."""
+        chosen = {
+            "input": self.input_bucket,
+            "processed": self.processed_bucket,
+            "artifacts": self.artifacts_bucket,
+            "athena-results": self.athena_results_bucket,
+        }
+        names = {
+            purpose: name or f"{self.stack}-{purpose}-{account}-{self.region}"
+            for purpose, name in chosen.items()
+        }
+        for purpose, name in names.items():
+            if not BUCKET_NAME.match(name):
+                raise ConfigError(
+                    f"{purpose} bucket name {name!r} is not a valid S3 bucket name (3-63 "
+                    "characters: a-z, 0-9, '-', '.'); set it, or use a shorter stack name"
+                )
+        return names
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:

@@ -1,8 +1,10 @@
 """Turn athena/ddl.sql into catalog definitions.
 
-Tables become Glue `TableInput`s (exactly what Athena stores for a Parquet
-`CREATE EXTERNAL TABLE`), so a redeploy can diff and update them in place; views
-stay SQL and run through Athena (their catalog entry is Presto-encoded).
+Tables become Glue `TableInput`s (exactly what Athena stores for the `CREATE EXTERNAL
+TABLE`: `STORED AS PARQUET`, or an explicit `ROW FORMAT SERDE … STORED AS INPUTFORMAT …
+OUTPUTFORMAT …` such as a symlink-manifest table), which the CloudFormation template
+declares as AWS::Glue::Table resources; views stay SQL and run through Athena (their
+catalog entry is Presto-encoded).
 """
 
 from __future__ import annotations
@@ -74,21 +76,36 @@ def table_input(create: exp.Create) -> dict[str, Any]:
     params: dict[str, str] = {"EXTERNAL": "TRUE", "classification": "parquet"}
     partitions: list[dict[str, str]] = []
     location, stored, description = None, None, None
+    formats: dict[str, str] = {}
     for prop in props:
         if isinstance(prop, exp.PartitionedByProperty):
             partitions = _columns(prop.this.expressions)
         elif isinstance(prop, exp.LocationProperty):
             location = prop.this.this
+        elif isinstance(prop, exp.FileFormatProperty) and isinstance(
+            prop.this, exp.InputOutputFormat
+        ):
+            formats["InputFormat"] = prop.this.args["input_format"].this
+            formats["OutputFormat"] = prop.this.args["output_format"].this
         elif isinstance(prop, exp.FileFormatProperty):
             stored = prop.this.name.upper()
+        elif isinstance(prop, exp.RowFormatSerdeProperty):
+            formats["SerializationLibrary"] = prop.this.this
         elif isinstance(prop, exp.SchemaCommentProperty):
             description = prop.this.this
         elif type(prop) is exp.Property:  # TBLPROPERTIES ('k'='v'); subclasses are handled above
             params[prop.this.this if isinstance(prop.this, exp.Literal) else prop.name] = prop.args[
                 "value"
             ].this
-    if stored != "PARQUET" or not location:
-        raise DdlError(f"table {table.name}: need STORED AS PARQUET and a LOCATION")
+    explicit = set(formats) == {"InputFormat", "OutputFormat", "SerializationLibrary"}
+    if not location or not (stored == "PARQUET" or explicit):
+        raise DdlError(
+            f"table {table.name}: need a LOCATION and STORED AS PARQUET or "
+            "ROW FORMAT SERDE … STORED AS INPUTFORMAT … OUTPUTFORMAT …"
+        )
+    serde = dict(PARQUET_SERDE)
+    if explicit:
+        serde["SerializationLibrary"] = formats["SerializationLibrary"]
     out: dict[str, Any] = {
         "Name": table.name.lower(),
         "TableType": "EXTERNAL_TABLE",
@@ -97,9 +114,9 @@ def table_input(create: exp.Create) -> dict[str, Any]:
         "StorageDescriptor": {
             "Columns": _columns(create.this.expressions),
             "Location": location,
-            "InputFormat": PARQUET_INPUT,
-            "OutputFormat": PARQUET_OUTPUT,
-            "SerdeInfo": PARQUET_SERDE,
+            "InputFormat": formats.get("InputFormat", PARQUET_INPUT),
+            "OutputFormat": formats.get("OutputFormat", PARQUET_OUTPUT),
+            "SerdeInfo": serde,
         },
     }
     if description:

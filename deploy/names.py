@@ -1,26 +1,53 @@
-"""Every resource name and ARN of the stack, derived from the config in one place."""
+"""Every resource name and ARN of the stack, derived in one place.
+
+The same `Names` serves the template (where stack, account, region and bucket names are
+CloudFormation placeholders such as ``${AWS::StackName}``, later wrapped in ``Fn::Sub``)
+and the tests and tools (where they are concrete values)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from deploy.config import DeployConfig
-
-TRIGGER_IGNORED_PREFIXES = ("quarantine/", "_triggers/")
 METRIC_NAMESPACE = "DuffBeer/Trigger"
+QUARANTINE_PREFIX = "quarantine/"
+BATCHES_PREFIX = "batches/"
+BATCH_RECORDS_PREFIX = "_batches/"
+BUCKET_PURPOSES = ("input", "processed", "artifacts", "athena-results")
+# Template parameter holding each bucket's name.
+BUCKET_PARAMETERS = {
+    "input": "InputBucketName",
+    "processed": "ProcessedBucketName",
+    "artifacts": "ArtifactsBucketName",
+    "athena-results": "AthenaResultsBucketName",
+}
 
 
 @dataclass(frozen=True)
 class Names:
-    config: DeployConfig
+    stack: str
+    region: str
     account: str
+    buckets: dict[str, str] = field(default_factory=dict)
+    database: str = "duffbeer"
+    upload_prefix: str = "incoming/"
 
-    @property
-    def region(self) -> str:
-        return self.config.region
+    @classmethod
+    def template(cls, database: str) -> Names:
+        """Placeholders resolved by CloudFormation (``Fn::Sub``) at deploy time."""
+        return cls(
+            stack="${AWS::StackName}",
+            region="${AWS::Region}",
+            account="${AWS::AccountId}",
+            buckets={p: "${%s}" % name for p, name in BUCKET_PARAMETERS.items()},  # noqa: UP031
+            database=database,
+            upload_prefix="${UploadPrefix}",
+        )
 
     def _name(self, suffix: str) -> str:
-        return f"{self.config.stack}-{suffix}"
+        return f"{self.stack}-{suffix}"
+
+    def bucket(self, purpose: str) -> str:
+        return self.buckets[purpose]
 
     # --- plain names -------------------------------------------------------------
     @property
@@ -28,28 +55,28 @@ class Names:
         return self._name("process-orders")
 
     @property
-    def crawler(self) -> str:
-        return self._name("processed-orders")
-
-    @property
     def workgroup(self) -> str:
         return self._name("analytics")
 
     @property
-    def trigger_function(self) -> str:
-        return self._name("upload-trigger")
+    def batch_function(self) -> str:
+        return self._name("upload-batcher")
+
+    @property
+    def steps_function(self) -> str:
+        return self._name("pipeline-steps")
 
     @property
     def api_function(self) -> str:
         return self._name("orders-api")
 
     @property
-    def rest_api(self) -> str:
-        return self._name("orders-api")
+    def state_machine(self) -> str:
+        return self._name("pipeline")
 
     @property
-    def usage_plan(self) -> str:
-        return self._name("orders-api-plan")
+    def rest_api(self) -> str:
+        return self._name("orders-api")
 
     @property
     def api_key(self) -> str:
@@ -57,11 +84,11 @@ class Names:
 
     @property
     def queue(self) -> str:
-        return self._name("upload-trigger")
+        return self._name("uploads")
 
     @property
     def dlq(self) -> str:
-        return self._name("upload-trigger-dlq")
+        return self._name("uploads-dlq")
 
     @property
     def topic(self) -> str:
@@ -78,8 +105,8 @@ class Names:
         return f"/aws/lambda/{function}"
 
     # --- ARNs --------------------------------------------------------------------
-    def bucket_arn(self, bucket: str, objects: str = "") -> str:
-        return f"arn:aws:s3:::{bucket}" + (f"/{objects}" if objects else "")
+    def bucket_arn(self, purpose: str, objects: str = "") -> str:
+        return f"arn:aws:s3:::{self.bucket(purpose)}" + (f"/{objects}" if objects else "")
 
     def role_arn(self, purpose: str) -> str:
         return f"arn:aws:iam::{self.account}:role/{self.role(purpose)}"
@@ -99,6 +126,14 @@ class Names:
         return f"arn:aws:glue:{self.region}:{self.account}:job/{self.job}"
 
     @property
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine}"
+
+    @property
+    def executions_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine}:*"
+
+    @property
     def rule_arn(self) -> str:
         return f"arn:aws:events:{self.region}:{self.account}:rule/{self.job_failed_rule}"
 
@@ -109,17 +144,16 @@ class Names:
     def glue_catalog_arns(self, tables: str = "*") -> list[str]:
         """Catalog, database and its tables: the scope of every catalog permission."""
         base = f"arn:aws:glue:{self.region}:{self.account}"
-        db = self.config.database
+        db = self.database
         return [f"{base}:catalog", f"{base}:database/{db}", f"{base}:table/{db}/{tables}"]
 
     def log_group_arn(self, group: str) -> str:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:{group}:*"
 
-    @property
-    def artifacts_prefix(self) -> str:
-        return f"s3://{self.config.artifacts_bucket}/glue/"
+    def alarm_arn(self, alarm: str = "*") -> str:
+        return f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{self.stack}-{alarm}"
 
     @property
     def processed_root(self) -> str:
         """The processed root without a trailing slash (the DDL's ${processed_location})."""
-        return f"s3://{self.config.processed_bucket}"
+        return f"s3://{self.bucket('processed')}"

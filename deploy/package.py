@@ -19,6 +19,7 @@ EPOCH = (1980, 1, 1, 0, 0, 0)
 SKIP_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 # What the API Lambda needs beyond the Lambda runtime (which ships boto3).
 API_REQUIREMENTS = ("fastapi", "mangum", "pydantic", "starlette")
+LAMBDA_PYTHON = "3.13"  # deploy/template_app.py RUNTIME = python3.13
 
 
 def _files(root: Path) -> list[Path]:
@@ -61,8 +62,9 @@ def transforms_zip(repo: Path) -> bytes:
     return build_zip(package_entries(repo, "transforms"))
 
 
-def trigger_zip(repo: Path) -> bytes:
-    """The trigger Lambda: its modules plus the pure contract and header check (no PySpark)."""
+def pipeline_zip(repo: Path) -> bytes:
+    """The batcher and steps Lambdas: `lambdas/` plus the pure contract and header check
+    (no PySpark; boto3 comes with the runtime)."""
     entries = package_entries(repo, "lambdas") + package_entries(
         repo, "transforms", only={"__init__.py", "contract.py", "header.py"}
     )
@@ -93,7 +95,8 @@ def api_zip(repo: Path, dependencies: Path | None) -> bytes:
 
 
 def pip_vendor_command(target: Path, constraints: Path) -> list[str]:
-    """pip installs Lambda-compatible wheels (manylinux, CPython 3.11) into `target`."""
+    """pip installs wheels for the Lambda runtime (CPython 3.13, manylinux x86_64) into
+    `target` (deploy/template_app.py's RUNTIME and ARCHITECTURE)."""
     return [
         sys.executable,
         "-m",
@@ -106,7 +109,7 @@ def pip_vendor_command(target: Path, constraints: Path) -> list[str]:
         "--implementation",
         "cp",
         "--python-version",
-        "3.11",
+        LAMBDA_PYTHON,
         "--only-binary=:all:",
         "--target",
         str(target),
@@ -120,7 +123,7 @@ def vendor_api_dependencies(repo: Path, build_dir: Path) -> Path:
     """Install the API's dependencies once per constraints file into build/."""
     constraints = repo / "constraints.txt"
     digest = hashlib.sha256(constraints.read_bytes()).hexdigest()[:16]
-    target = build_dir / f"api-deps-{digest}"
+    target = build_dir / f"api-deps-py{LAMBDA_PYTHON}-{digest}"
     if not target.is_dir():
         partial = target.with_suffix(".partial")
         subprocess.run(pip_vendor_command(partial, constraints), check=True)  # noqa: S603

@@ -1,21 +1,41 @@
 """Every IAM and resource policy of the stack, as data, in one place.
 
 Least privilege: actions are listed one by one and scoped to this stack's buckets,
-queue, job, workgroup and catalog. The only `"Resource": "*"` is
-`cloudwatch:PutMetricData`, which AWS does not scope by resource; it is pinned
-to one metric namespace with a condition instead (see WILDCARD_RESOURCE_ACTIONS).
+queue, job, state machine, workgroup and catalog. Actions that AWS authorises only on
+``"Resource": "*"`` (WILDCARD_RESOURCE_ACTIONS) get ``*``, and every such use is either
+read-only or pinned with a condition. parliament checks every document (tests).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from deploy.names import METRIC_NAMESPACE, Names
+from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, METRIC_NAMESPACE, Names
 
 Policy = dict[str, Any]
 VERSION = "2012-10-17"
-# Actions AWS only authorises on "*"; every use must carry a Condition.
-WILDCARD_RESOURCE_ACTIONS = frozenset({"cloudwatch:PutMetricData"})
+# Actions AWS authorises only on "*" (the Service Authorization Reference lists no
+# resource type for them); parliament reports RESOURCE_MISMATCH if they are scoped.
+WILDCARD_RESOURCE_ACTIONS = frozenset(
+    {
+        "cloudwatch:PutMetricData",
+        "cloudformation:ListStacks",
+        "cloudformation:ValidateTemplate",
+        "lambda:CreateEventSourceMapping",
+        "lambda:GetEventSourceMapping",
+        "lambda:ListEventSourceMappings",
+        "lambda:UpdateEventSourceMapping",
+        "lambda:DeleteEventSourceMapping",
+        "logs:DescribeLogGroups",
+        "events:ListRules",
+        "glue:CreateCrawler",
+        "cloudwatch:DescribeAlarms",
+        "sns:ListTopics",
+        "states:ListStateMachines",
+        "sts:GetCallerIdentity",
+        "apigateway:GET",
+    }
+)
 
 
 def _doc(*statements: Policy) -> Policy:
@@ -26,13 +46,18 @@ def _allow(sid: str, actions: list[str], resources: list[str], **extra: Any) -> 
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
-def trust(service: str) -> Policy:
-    """Only the given AWS service may assume the role."""
+def trust(service: str, names: Names, source_arn: str | None = None) -> Policy:
+    """Only the given AWS service, acting for this account (and this resource), may assume
+    the role: the confused-deputy conditions AWS recommends."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": names.account}}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
     return _doc(
         {
             "Effect": "Allow",
             "Principal": {"Service": f"{service}.amazonaws.com"},
             "Action": "sts:AssumeRole",
+            "Condition": condition,
         }
     )
 
@@ -46,79 +71,65 @@ def _put_metrics(namespace: str) -> Policy:
     )
 
 
-def _logs(names: Names, group: str, create_group: bool) -> Policy:
-    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    if create_group:
-        actions.insert(0, "logs:CreateLogGroup")
-    return _allow("Logs", actions, [names.log_group_arn(group)])
+def _logs(names: Names, group: str) -> Policy:
+    return _allow(
+        "Logs",
+        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        [names.log_group_arn(group)],
+    )
 
 
 def glue_job_policy(names: Names) -> Policy:
-    """Read the input and the packaged code, write the processed bucket and Glue logs."""
-    c = names.config
+    """Read the staged batches and the packaged code, write the processed bucket and logs."""
     b = names.bucket_arn
     return _doc(
         _allow(
             "ListBuckets",
             ["s3:ListBucket", "s3:GetBucketLocation"],
-            [b(c.input_bucket), b(c.processed_bucket), b(c.artifacts_bucket)],
+            [b("input"), b("processed"), b("artifacts")],
         ),
-        _allow("ReadInput", ["s3:GetObject"], [b(c.input_bucket, "*")]),
-        _allow("ReadCode", ["s3:GetObject"], [b(c.artifacts_bucket, "glue/*")]),
+        _allow("ReadBatches", ["s3:GetObject"], [b("input", f"{BATCHES_PREFIX}*")]),
+        _allow("ReadCode", ["s3:GetObject"], [b("artifacts", "glue/*")]),
         _allow(
             "TempDir",
             ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            [b(c.artifacts_bucket, "glue-temp/*")],
+            [b("artifacts", "glue-temp/*")],
         ),
         _allow(
             "WriteProcessed",
             ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            [b(c.processed_bucket, "*")],
+            [b("processed", "*")],
         ),
-        _logs(names, "/aws-glue/*", create_group=True),
+        _logs(names, "/aws-glue/*"),
         _put_metrics("Glue"),
     )
 
 
-def crawler_policy(names: Names) -> Policy:
-    """Read the processed bucket; add tables/partitions for new folders in one database."""
-    c = names.config
-    catalog = [
-        "glue:GetDatabase",
-        "glue:GetTable",
-        "glue:GetTables",
-        "glue:CreateTable",
-        "glue:UpdateTable",
-        "glue:GetPartition",
-        "glue:GetPartitions",
-        "glue:BatchGetPartition",
-        "glue:CreatePartition",
-        "glue:BatchCreatePartition",
-        "glue:UpdatePartition",
-        "glue:BatchUpdatePartition",
-    ]
+def steps_policy(names: Names) -> Policy:
+    """The state machine's Lambda steps: validate uploads, quarantine bad ones, stage
+    batches (copy under batches/, then delete the upload), keep batch records."""
+    b, up = names.bucket_arn, names.upload_prefix
     return _doc(
-        _allow("List", ["s3:ListBucket"], [names.bucket_arn(c.processed_bucket)]),
-        _allow("Read", ["s3:GetObject"], [names.bucket_arn(c.processed_bucket, "*")]),
-        _allow("Catalog", catalog, names.glue_catalog_arns()),
-        _logs(names, "/aws-glue/crawlers", create_group=True),
+        # ListBucket makes a missing key a 404 (not a 403) on HEAD.
+        _allow("List", ["s3:ListBucket"], [b("input")]),
+        _allow("ReadUploads", ["s3:GetObject", "s3:DeleteObject"], [b("input", f"{up}*")]),
+        _allow(
+            "WriteOwnPrefixes",
+            ["s3:PutObject", "s3:GetObject"],
+            [
+                b("input", "quarantine/*"),
+                b("input", f"{BATCHES_PREFIX}*"),
+                b("input", f"{BATCH_RECORDS_PREFIX}*"),
+            ],
+        ),
+        _logs(names, names.log_group(names.steps_function)),
+        _put_metrics(METRIC_NAMESPACE),
     )
 
 
-def trigger_policy(names: Names) -> Policy:
-    """Read uploads, move bad ones to quarantine/, write run markers, start the job."""
-    c = names.config
-    b = names.bucket_arn
+def batcher_policy(names: Names) -> Policy:
+    """Consume the upload queue; start one state-machine execution per batch."""
     return _doc(
-        # ListBucket makes a missing key a 404 (not a 403) on HEAD.
-        _allow("List", ["s3:ListBucket"], [b(c.input_bucket)]),
-        _allow("ReadUploads", ["s3:GetObject", "s3:DeleteObject"], [b(c.input_bucket, "*")]),
-        _allow(
-            "WriteOwnPrefixes",
-            ["s3:PutObject"],
-            [b(c.input_bucket, "quarantine/*"), b(c.input_bucket, "_triggers/*")],
-        ),
-        _allow("StartJob", ["glue:StartJobRun"], [names.job_arn]),
         _allow(
             "ConsumeQueue",
             [
@@ -129,14 +140,13 @@ def trigger_policy(names: Names) -> Policy:
             ],
             [names.queue_arn(names.queue)],
         ),
-        _logs(names, names.log_group(names.trigger_function), create_group=False),
-        _put_metrics(METRIC_NAMESPACE),
+        _allow("StartBatch", ["states:StartExecution"], [names.state_machine_arn]),
+        _logs(names, names.log_group(names.batch_function)),
     )
 
 
 def api_policy(names: Names) -> Policy:
     """Run Athena queries in the stack's workgroup over the processed tables only."""
-    c = names.config
     b = names.bucket_arn
     return _doc(
         _allow(
@@ -164,9 +174,9 @@ def api_policy(names: Names) -> Policy:
         _allow(
             "ListData",
             ["s3:ListBucket", "s3:GetBucketLocation"],
-            [b(c.processed_bucket), b(c.athena_results_bucket)],
+            [b("processed"), b("athena-results")],
         ),
-        _allow("ReadData", ["s3:GetObject"], [b(c.processed_bucket, "*")]),
+        _allow("ReadData", ["s3:GetObject"], [b("processed", "*")]),
         _allow(
             "QueryResults",
             [
@@ -175,22 +185,57 @@ def api_policy(names: Names) -> Policy:
                 "s3:AbortMultipartUpload",
                 "s3:ListMultipartUploadParts",
             ],
-            [b(c.athena_results_bucket, "*")],
+            [b("athena-results", "*")],
         ),
-        _logs(names, names.log_group(names.api_function), create_group=False),
+        _logs(names, names.log_group(names.api_function)),
     )
 
 
-# purpose -> (trusted service, inline policy builder)
-ROLES = {
-    "glue-job": ("glue", glue_job_policy),
-    "crawler": ("glue", crawler_policy),
-    "trigger": ("lambda", trigger_policy),
-    "api": ("lambda", api_policy),
+def state_machine_policy(names: Names) -> Policy:
+    """Invoke the steps Lambda, run the Glue job synchronously, publish alerts."""
+    return _doc(
+        _allow(
+            "Steps",
+            ["lambda:InvokeFunction"],
+            [
+                names.function_arn(names.steps_function),
+                names.function_arn(names.steps_function) + ":*",
+            ],
+        ),
+        # startJobRun.sync polls the run and stops it if the execution is stopped.
+        _allow(
+            "GlueJob",
+            ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"],
+            [names.job_arn],
+        ),
+        _allow("Alerts", ["sns:Publish"], [names.topic_arn]),
+    )
+
+
+ROLE_SERVICES = {
+    "glue-job": "glue",
+    "steps": "lambda",
+    "batcher": "lambda",
+    "api": "lambda",
+    "state-machine": "states",
 }
 
 
-def tls_only_bucket_policy(names: Names, bucket: str) -> Policy:
+def roles(names: Names) -> dict[str, tuple[Policy, Policy]]:
+    """purpose -> (trust policy, inline policy)."""
+    return {
+        "glue-job": (trust("glue", names), glue_job_policy(names)),
+        "steps": (trust("lambda", names), steps_policy(names)),
+        "batcher": (trust("lambda", names), batcher_policy(names)),
+        "api": (trust("lambda", names), api_policy(names)),
+        "state-machine": (
+            trust("states", names, names.state_machine_arn),
+            state_machine_policy(names),
+        ),
+    }
+
+
+def tls_only_bucket_policy(names: Names, purpose: str) -> Policy:
     """Deny every request to the bucket that does not use TLS."""
     return _doc(
         {
@@ -198,7 +243,7 @@ def tls_only_bucket_policy(names: Names, bucket: str) -> Policy:
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
-            "Resource": [names.bucket_arn(bucket), names.bucket_arn(bucket, "*")],
+            "Resource": [names.bucket_arn(purpose), names.bucket_arn(purpose, "*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     )
@@ -214,7 +259,7 @@ def queue_policy(names: Names) -> Policy:
             "Action": "sqs:SendMessage",
             "Resource": names.queue_arn(names.queue),
             "Condition": {
-                "ArnEquals": {"aws:SourceArn": names.bucket_arn(names.config.input_bucket)},
+                "ArnEquals": {"aws:SourceArn": names.bucket_arn("input")},
                 "StringEquals": {"aws:SourceAccount": names.account},
             },
         }
@@ -222,8 +267,8 @@ def queue_policy(names: Names) -> Policy:
 
 
 def topic_policy(names: Names) -> Policy:
-    """The Glue-failure rule and this stack's alarms may publish alerts."""
-    alarms = f"arn:aws:cloudwatch:{names.region}:{names.account}:alarm:{names.config.stack}-*"
+    """The Glue-failure rule and this stack's alarms may publish alerts (the state
+    machine publishes with its role)."""
     return _doc(
         {
             "Sid": "GlueFailureRule",
@@ -239,209 +284,9 @@ def topic_policy(names: Names) -> Policy:
             "Principal": {"Service": "cloudwatch.amazonaws.com"},
             "Action": "sns:Publish",
             "Resource": names.topic_arn,
-            "Condition": {"ArnLike": {"aws:SourceArn": alarms}},
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": names.alarm_arn()},
+                "StringEquals": {"aws:SourceAccount": names.account},
+            },
         },
     )
-
-
-def deployer_policy(names: Names) -> Policy:
-    """What scripts/deploy_job.py itself needs: this stack's resources, nothing else."""
-    c, r, a, stack = names.config, names.region, names.account, names.config.stack
-    buckets = [names.bucket_arn(b) for b in c.buckets]
-    role_arns = [names.role_arn(p) for p in ROLES]
-    apigw = [
-        f"arn:aws:apigateway:{r}::/{p}"
-        for p in ("restapis", "restapis/*", "usageplans", "usageplans/*", "apikeys", "apikeys/*")
-    ]
-    glue = [
-        names.job_arn,
-        f"arn:aws:glue:{r}:{a}:crawler/{names.crawler}",
-        *names.glue_catalog_arns(),
-    ]
-    functions = [names.function_arn(names.trigger_function), names.function_arn(names.api_function)]
-    return _doc(
-        _allow(
-            "Buckets",
-            [
-                "s3:CreateBucket",
-                "s3:DeleteBucket",
-                "s3:ListBucket",
-                "s3:ListBucketVersions",
-                "s3:GetBucket*",
-                "s3:PutBucket*",
-                "s3:GetEncryptionConfiguration",
-                "s3:PutEncryptionConfiguration",
-                "s3:GetLifecycleConfiguration",
-                "s3:PutLifecycleConfiguration",
-            ],
-            buckets,
-        ),
-        _allow(
-            "Objects",
-            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-            [f"{b}/*" for b in buckets],
-        ),
-        _allow(
-            "Queues",
-            [
-                "sqs:CreateQueue",
-                "sqs:DeleteQueue",
-                "sqs:GetQueueUrl",
-                "sqs:GetQueueAttributes",
-                "sqs:SetQueueAttributes",
-            ],
-            [names.queue_arn(names.queue), names.queue_arn(names.dlq)],
-        ),
-        _allow(
-            "Topic",
-            [
-                "sns:CreateTopic",
-                "sns:DeleteTopic",
-                "sns:GetTopicAttributes",
-                "sns:SetTopicAttributes",
-                "sns:Subscribe",
-                "sns:ListSubscriptionsByTopic",
-            ],
-            [names.topic_arn],
-        ),
-        _allow(
-            "Roles",
-            [
-                "iam:GetRole",
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:GetRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:ListRolePolicies",
-                "iam:ListAttachedRolePolicies",
-                "iam:DetachRolePolicy",
-            ],
-            role_arns,
-        ),
-        _allow(
-            "PassRoles",
-            ["iam:PassRole"],
-            role_arns,
-            Condition={
-                "StringEquals": {
-                    "iam:PassedToService": ["glue.amazonaws.com", "lambda.amazonaws.com"]
-                }
-            },
-        ),
-        _allow(
-            "Glue",
-            [
-                "glue:GetJob",
-                "glue:CreateJob",
-                "glue:UpdateJob",
-                "glue:DeleteJob",
-                "glue:GetCrawler",
-                "glue:CreateCrawler",
-                "glue:UpdateCrawler",
-                "glue:DeleteCrawler",
-                "glue:GetDatabase",
-                "glue:CreateDatabase",
-                "glue:UpdateDatabase",
-                "glue:DeleteDatabase",
-                "glue:GetTable",
-                "glue:CreateTable",
-                "glue:UpdateTable",
-                "glue:DeleteTable",
-            ],
-            glue,
-        ),
-        _allow(
-            "Athena",
-            [
-                "athena:GetWorkGroup",
-                "athena:CreateWorkGroup",
-                "athena:UpdateWorkGroup",
-                "athena:DeleteWorkGroup",
-                "athena:StartQueryExecution",
-                "athena:GetQueryExecution",
-            ],
-            [names.workgroup_arn],
-        ),
-        _allow(
-            "Functions",
-            [
-                "lambda:GetFunction",
-                "lambda:GetFunctionConfiguration",
-                "lambda:CreateFunction",
-                "lambda:DeleteFunction",
-                "lambda:UpdateFunctionCode",
-                "lambda:UpdateFunctionConfiguration",
-                "lambda:AddPermission",
-                "lambda:RemovePermission",
-                "lambda:GetPolicy",
-            ],
-            functions,
-        ),
-        _allow(
-            "EventSource",
-            [
-                "lambda:ListEventSourceMappings",
-                "lambda:GetEventSourceMapping",
-                "lambda:CreateEventSourceMapping",
-                "lambda:UpdateEventSourceMapping",
-                "lambda:DeleteEventSourceMapping",
-            ],
-            [f"arn:aws:lambda:{r}:{a}:event-source-mapping:*"],
-            Condition={"StringLike": {"lambda:FunctionArn": functions[0]}},
-        ),
-        _allow(
-            "LogGroups",
-            [
-                "logs:CreateLogGroup",
-                "logs:DeleteLogGroup",
-                "logs:PutRetentionPolicy",
-                "logs:DescribeLogGroups",
-            ],
-            [f"arn:aws:logs:{r}:{a}:log-group:*"],
-        ),
-        _allow(
-            "ApiGateway",
-            [
-                "apigateway:GET",
-                "apigateway:POST",
-                "apigateway:PUT",
-                "apigateway:PATCH",
-                "apigateway:DELETE",
-            ],
-            apigw,
-        ),
-        _allow(
-            "Events",
-            [
-                "events:PutRule",
-                "events:DescribeRule",
-                "events:DeleteRule",
-                "events:PutTargets",
-                "events:RemoveTargets",
-                "events:ListTargetsByRule",
-                "events:ListRules",
-            ],
-            [f"arn:aws:events:{r}:{a}:rule/*"],
-        ),
-        _allow(
-            "Alarms",
-            ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
-            [f"arn:aws:cloudwatch:{r}:{a}:alarm:{stack}-*"],
-        ),
-    )
-
-
-def all_policies(names: Names) -> dict[str, Policy]:
-    """Every document the deployer writes, for review and for the policy tests."""
-    docs: dict[str, Policy] = {}
-    for purpose, (service, build) in ROLES.items():
-        docs[f"role:{purpose}:trust"] = trust(service)
-        docs[f"role:{purpose}:inline"] = build(names)
-    for bucket in names.config.buckets:
-        docs[f"bucket:{bucket}"] = tls_only_bucket_policy(names, bucket)
-    docs["queue"] = queue_policy(names)
-    docs["topic"] = topic_policy(names)
-    docs["deployer"] = deployer_policy(names)
-    return docs

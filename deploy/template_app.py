@@ -1,0 +1,265 @@
+"""Template resources that run things: IAM roles, the Lambdas, the state machine, the
+REST API, and the alerting (EventBridge rule, CloudWatch alarms)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from athena.ddl import DATABASE
+from deploy.apigw import render_openapi
+from deploy.cfn import att, ref, resource
+from deploy.flow import definition
+from deploy.names import METRIC_NAMESPACE, QUARANTINE_PREFIX, Names
+from deploy.policies import roles
+
+N = Names.template(DATABASE)
+RUNTIME = "python3.13"
+ARCHITECTURE = "x86_64"  # the API's vendored wheels are built for it (deploy/package.py)
+BATCHER_TIMEOUT = 60
+STEPS_TIMEOUT = 300
+API_TIMEOUT = 27  # below API Gateway's 29 s integration limit, so the Lambda answers first
+API_QUERY_TIMEOUT = 20  # the API's own Athena wait, below the Lambda's timeout
+ROLE_LOGICAL = {
+    "glue-job": "GlueJobRole",
+    "steps": "StepsRole",
+    "batcher": "BatcherRole",
+    "api": "ApiRole",
+    "state-machine": "StateMachineRole",
+}
+
+
+def iam() -> dict[str, Any]:
+    out = {}
+    for purpose, (trust, inline) in roles(N).items():
+        out[ROLE_LOGICAL[purpose]] = resource(
+            "AWS::IAM::Role",
+            {
+                "RoleName": N.role(purpose),
+                "Description": f"DuffBeer {purpose}: least privilege (deploy/policies.py)",
+                "AssumeRolePolicyDocument": trust,
+                "MaxSessionDuration": 3600,
+                "Policies": [{"PolicyName": "least-privilege", "PolicyDocument": inline}],
+            },
+        )
+    return out
+
+
+def _function(
+    logical: str,
+    name: str,
+    role: str,
+    code_key: str,
+    handler: Any,
+    timeout: int,
+    memory: int,
+    env: dict[str, Any],
+) -> dict[str, Any]:
+    group = f"{logical}Logs"
+    return {
+        group: resource(
+            "AWS::Logs::LogGroup",
+            {"LogGroupName": N.log_group(name), "RetentionInDays": ref("LogRetentionDays")},
+        ),
+        logical: resource(
+            "AWS::Lambda::Function",
+            {
+                "FunctionName": name,
+                "Runtime": RUNTIME,
+                "Architectures": [ARCHITECTURE],
+                "Handler": handler,
+                "Role": att(role, "Arn"),
+                "Code": {"S3Bucket": ref("ArtifactsBucketName"), "S3Key": ref(code_key)},
+                "Timeout": timeout,
+                "MemorySize": memory,
+                "Environment": {"Variables": env},
+                "LoggingConfig": {"LogFormat": "Text", "LogGroup": ref(group)},
+            },
+        ),
+    }
+
+
+def functions() -> dict[str, Any]:
+    batcher = _function(
+        "BatcherFunction", N.batch_function, "BatcherRole", "PipelineCodeKey",
+        "lambdas.batcher.handler", BATCHER_TIMEOUT, 256,
+        {"STATE_MACHINE_ARN": N.state_machine_arn, "UPLOAD_PREFIX": ref("UploadPrefix")},
+    )  # fmt: skip
+    steps = _function(
+        "StepsFunction", N.steps_function, "StepsRole", "PipelineCodeKey",
+        "lambdas.steps.handler", STEPS_TIMEOUT, 512,
+        {
+            "UPLOAD_PREFIX": ref("UploadPrefix"),
+            "MAX_FILE_BYTES": ref("MaxFileBytes"),
+            "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
+            "METRIC_NAMESPACE": METRIC_NAMESPACE,
+        },
+    )  # fmt: skip
+    api = _function(
+        "ApiFunction", N.api_function, "ApiRole", "ApiCodeKey", ref("ApiHandler"),
+        API_TIMEOUT, 512,
+        {  # read by api.settings.Settings.from_env
+            "DUFFBEER_API_BACKEND": "athena",
+            "DUFFBEER_ATHENA_WORKGROUP": N.workgroup,
+            "DUFFBEER_ATHENA_DATABASE": DATABASE,
+            "DUFFBEER_ATHENA_OUTPUT_LOCATION": "s3://${AthenaResultsBucketName}/results/",
+            "DUFFBEER_RUNS_PATH": "s3://${ProcessedBucketName}/_runs/",
+            "DUFFBEER_QUERY_TIMEOUT_SECONDS": str(API_QUERY_TIMEOUT),
+        },
+    )  # fmt: skip
+    mapping = resource(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": att("UploadQueue", "Arn"),
+            "FunctionName": ref("BatcherFunction"),
+            "BatchSize": ref("BatchMaxFiles"),
+            "MaximumBatchingWindowInSeconds": ref("BatchWindowSeconds"),
+            "Enabled": True,
+        },
+    )
+    return {**batcher, **steps, **api, "UploadQueueMapping": mapping}
+
+
+def state_machine() -> dict[str, Any]:
+    return {
+        "PipelineStateMachine": resource(
+            "AWS::StepFunctions::StateMachine",
+            {
+                "StateMachineName": N.state_machine,
+                "StateMachineType": "STANDARD",
+                "RoleArn": att("StateMachineRole", "Arn"),
+                "Definition": definition(),
+                "DefinitionSubstitutions": {
+                    "StepsFunctionArn": att("StepsFunction", "Arn"),
+                    "JobName": N.job,
+                    "TopicArn": ref("AlertTopic"),
+                },
+            },
+        )
+    }
+
+
+def api(repo: Path) -> dict[str, Any]:
+    source = json.loads((repo / "api" / "openapi.json").read_text(encoding="utf-8"))
+    source.setdefault("info", {})["title"] = N.rest_api
+    body = render_openapi(source, "${ApiFunction.Arn}", "${AWS::Region}")
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
+    # A new deployment whenever the body changes (CloudFormation never redeploys one).
+    deployment = f"OrdersApiDeployment{digest}"
+    return {
+        "OrdersApi": resource(
+            "AWS::ApiGateway::RestApi",
+            {
+                "Name": N.rest_api,
+                "Body": body,
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "ApiKeySourceType": "HEADER",
+            },
+        ),
+        deployment: resource("AWS::ApiGateway::Deployment", {"RestApiId": ref("OrdersApi")}),
+        "OrdersApiStage": resource(
+            "AWS::ApiGateway::Stage",
+            {
+                "RestApiId": ref("OrdersApi"),
+                "DeploymentId": ref(deployment),
+                "StageName": ref("ApiStage"),
+            },
+        ),
+        "OrdersApiKey": resource("AWS::ApiGateway::ApiKey", {"Name": N.api_key, "Enabled": True}),
+        "OrdersApiUsagePlan": resource(
+            "AWS::ApiGateway::UsagePlan",
+            {
+                "UsagePlanName": f"{N.rest_api}-plan",
+                "ApiStages": [{"ApiId": ref("OrdersApi"), "Stage": ref("OrdersApiStage")}],
+                "Throttle": {"RateLimit": ref("ApiRateLimit"), "BurstLimit": ref("ApiBurstLimit")},
+                "Quota": {"Limit": ref("ApiQuotaPerDay"), "Period": "DAY"},
+            },
+        ),
+        "OrdersApiUsagePlanKey": resource(
+            "AWS::ApiGateway::UsagePlanKey",
+            {
+                "KeyId": ref("OrdersApiKey"),
+                "KeyType": "API_KEY",
+                "UsagePlanId": ref("OrdersApiUsagePlan"),
+            },
+        ),
+        "ApiInvokePermission": resource(
+            "AWS::Lambda::Permission",
+            {
+                "FunctionName": ref("ApiFunction"),
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceAccount": "${AWS::AccountId}",
+                "SourceArn": (
+                    "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${OrdersApi}/*/*/*"
+                ),
+            },
+        ),
+    }
+
+
+def _alarm(
+    name: str, namespace: str, metric: str, dims: dict[str, Any], why: str, stat: str = "Sum"
+) -> dict[str, Any]:
+    return resource(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": f"{N.stack}-{name}",
+            "AlarmDescription": why,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+            "Statistic": stat,
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [ref("AlertTopic")],
+        },
+    )
+
+
+def alerts() -> dict[str, Any]:
+    out = {
+        "GlueJobFailedRule": resource(
+            "AWS::Events::Rule",
+            {
+                "Name": N.job_failed_rule,
+                "Description": "Glue job failed or timed out (also runs started by hand)",
+                "EventPattern": {
+                    "source": ["aws.glue"],
+                    "detail-type": ["Glue Job State Change"],
+                    "detail": {"jobName": [N.job], "state": ["FAILED", "TIMEOUT", "ERROR"]},
+                },
+                "State": "ENABLED",
+                "Targets": [{"Id": "alerts-topic", "Arn": ref("AlertTopic")}],
+            },
+        ),
+        "BatchesFailedAlarm": _alarm(
+            "batches-failed", "AWS/States", "ExecutionsFailed",
+            {"StateMachineArn": ref("PipelineStateMachine")},
+            "A batch of uploads failed (SNS has the files)",
+        ),
+        "DeadLetterAlarm": _alarm(
+            "uploads-dlq-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+            {"QueueName": att("UploadDeadLetterQueue", "QueueName")},
+            "Upload events that never became a batch: redrive them", "Maximum",
+        ),
+        "FilesRejectedAlarm": _alarm(
+            "files-rejected", METRIC_NAMESPACE, "FilesRejected", {},
+            "Uploaded files were quarantined (see quarantine/*.reason.json)",
+        ),
+    }  # fmt: skip
+    for fn in ("BatcherFunction", "StepsFunction", "ApiFunction"):
+        out[f"{fn}ErrorsAlarm"] = _alarm(
+            f"{fn.removesuffix('Function').lower()}-errors", "AWS/Lambda", "Errors",
+            {"FunctionName": ref(fn)}, f"Lambda {fn} raised errors",
+        )  # fmt: skip
+    return out
+
+
+def app_resources(repo: Path) -> dict[str, Any]:
+    return {**iam(), **functions(), **state_machine(), **api(repo), **alerts()}

@@ -1,0 +1,237 @@
+"""Template resources for storage and data: buckets, the upload queues, the alert topic,
+the Glue database, tables (from athena/ddl.sql), job, and the Athena workgroup."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from athena.ddl import DATABASE, PLACEHOLDER
+from deploy.cfn import att, ref, resource
+from deploy.ddl import parse_ddl
+from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, BUCKET_PARAMETERS, Names
+from deploy.policies import queue_policy, tls_only_bucket_policy, topic_policy
+
+N = Names.template(DATABASE)
+QUEUE_VISIBILITY_SECONDS = 900  # >= 6 x the batcher's timeout + the batching window
+QUEUE_MAX_RECEIVES = 5
+RETENTION_SECONDS = 14 * 24 * 3600
+RECORD_DAYS = 90
+NONCURRENT_DAYS = 30
+SENTINEL = "s3://processed-root-sentinel"
+_RANGE = re.compile(r"^projection\.(\w+)\.range$")
+
+
+def _rule(rule_id: str, prefix: str, **action: Any) -> dict[str, Any]:
+    return {"Id": rule_id, "Status": "Enabled", "Prefix": prefix, **action}
+
+
+def lifecycle(purpose: str) -> list[dict[str, Any]]:
+    rules = [
+        _rule(
+            "abort-incomplete-uploads",
+            "",
+            AbortIncompleteMultipartUpload={"DaysAfterInitiation": 7},
+        )
+    ]
+    if purpose == "athena-results":
+        rules.append(
+            _rule("expire-query-results", "", ExpirationInDays={"Ref": "AthenaResultsExpireDays"})
+        )
+    if purpose == "input":
+        rules += [
+            _rule("expire-batch-records", BATCH_RECORDS_PREFIX, ExpirationInDays=RECORD_DAYS),
+            _rule("expire-staged-batches", BATCHES_PREFIX, ExpirationInDays=RECORD_DAYS),
+            _rule(
+                "expire-replaced-versions",
+                "",
+                NoncurrentVersionExpiration={"NoncurrentDays": NONCURRENT_DAYS},
+            ),
+        ]
+    return rules
+
+
+def bucket_resources(purpose: str, logical: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """A private, SSE-S3, TLS-only bucket with lifecycle rules, and its bucket policy."""
+    props = {
+        "BucketName": {"Ref": BUCKET_PARAMETERS[purpose]},
+        "PublicAccessBlockConfiguration": dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"),
+            True,
+        ),
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "LifecycleConfiguration": {"Rules": lifecycle(purpose)},
+        **extra.get("Properties", {}),
+    }
+    policy = resource(
+        "AWS::S3::BucketPolicy",
+        {"Bucket": ref(logical), "PolicyDocument": tls_only_bucket_policy(N, purpose)},
+    )
+    bucket = resource(
+        "AWS::S3::Bucket", props, **{k: v for k, v in extra.items() if k != "Properties"}
+    )
+    return {logical: bucket, f"{logical}Policy": policy}
+
+
+def storage() -> dict[str, Any]:
+    """Input (versioned; only the upload prefix notifies the queue), processed, results."""
+    notify = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": att("UploadQueue", "Arn"),
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "${UploadPrefix}"}]}},
+            }
+        ]
+    }
+    input_extra = {
+        "Properties": {
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "NotificationConfiguration": notify,
+        },
+        # S3 checks at creation that the queue policy lets this bucket send.
+        "DependsOn": ["UploadQueuePolicy"],
+    }
+    out = {
+        **bucket_resources("input", "InputBucket", input_extra),
+        **bucket_resources("processed", "ProcessedBucket", {}),
+        **bucket_resources("athena-results", "AthenaResultsBucket", {}),
+    }
+    base = {"MessageRetentionPeriod": RETENTION_SECONDS, "SqsManagedSseEnabled": True}
+    out["UploadDeadLetterQueue"] = resource("AWS::SQS::Queue", {"QueueName": N.dlq, **base})
+    out["UploadQueue"] = resource(
+        "AWS::SQS::Queue",
+        {
+            "QueueName": N.queue,
+            **base,
+            "VisibilityTimeout": QUEUE_VISIBILITY_SECONDS,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": att("UploadDeadLetterQueue", "Arn"),
+                "maxReceiveCount": QUEUE_MAX_RECEIVES,
+            },
+        },
+    )
+    out["UploadQueuePolicy"] = resource(
+        "AWS::SQS::QueuePolicy", {"Queues": [ref("UploadQueue")], "PolicyDocument": queue_policy(N)}
+    )
+    out["AlertTopic"] = resource("AWS::SNS::Topic", {"TopicName": N.topic})
+    out["AlertTopicPolicy"] = resource(
+        "AWS::SNS::TopicPolicy", {"Topics": [ref("AlertTopic")], "PolicyDocument": topic_policy(N)}
+    )
+    out["AlertEmailSubscription"] = resource(
+        "AWS::SNS::Subscription",
+        {"TopicArn": ref("AlertTopic"), "Protocol": "email", "Endpoint": ref("AlertEmail")},
+        Condition="HasAlertEmail",
+    )
+    return out
+
+
+def _bounded(table: dict[str, Any]) -> dict[str, Any]:
+    """Projection date ranges start at the deployment's FirstOrderDate, not the contract's
+    earliest valid date: Athena plans (days x enum values) partitions per query."""
+    params = dict(table["Parameters"])
+    for key, value in params.items():
+        if _RANGE.match(key) and "," in value:
+            params[key] = "${FirstOrderDate}," + value.split(",", 1)[1]
+    return {**table, "Parameters": params}
+
+
+def catalog(repo: Path, ddl_path: Path | None) -> dict[str, Any]:
+    """The Glue database and one AWS::Glue::Table per table of athena/ddl.sql (views are
+    Athena SQL: scripts/deploy_job.py runs them after the stack is up)."""
+    path = ddl_path or repo / "athena" / "ddl.sql"
+    # parse_ddl refuses unknown ${...}: parse with a sentinel root, then put the placeholder.
+    text = path.read_text(encoding="utf-8").replace(PLACEHOLDER, SENTINEL)
+    statements = parse_ddl(text, SENTINEL, DATABASE)
+    out: dict[str, Any] = {
+        "CatalogDatabase": resource(
+            "AWS::Glue::Database",
+            {
+                "CatalogId": "${AWS::AccountId}",
+                "DatabaseInput": {"Name": DATABASE, "Description": "DuffBeer processed orders"},
+            },
+        )
+    }
+    for st in statements:
+        if st.kind == "table" and st.table_input is not None:
+            logical = "Table" + "".join(part.title() for part in st.name.split("_"))
+            out[logical] = resource(
+                "AWS::Glue::Table",
+                {
+                    "CatalogId": "${AWS::AccountId}",
+                    "DatabaseName": ref("CatalogDatabase"),
+                    "TableInput": json.loads(
+                        json.dumps(_bounded(st.table_input)).replace(SENTINEL, N.processed_root)
+                    ),
+                },
+            )
+    return out
+
+
+def glue_job() -> dict[str, Any]:
+    artifacts = "s3://${ArtifactsBucketName}/"
+    return {
+        "ProcessOrdersJob": resource(
+            "AWS::Glue::Job",
+            {
+                "Name": N.job,
+                "Description": "DuffBeer orders: validate, upsert and partition a batch of uploads",
+                "Role": att("GlueJobRole", "Arn"),
+                "Command": {
+                    "Name": "glueetl",
+                    "ScriptLocation": artifacts + "${JobScriptKey}",
+                    "PythonVersion": "3",
+                },
+                "DefaultArguments": {
+                    "--extra-py-files": artifacts + "${TransformsKey}",
+                    "--output_path": "s3://${ProcessedBucketName}/",
+                    "--TempDir": artifacts + "glue-temp/",
+                    "--enable-metrics": "true",
+                    "--enable-continuous-cloudwatch-log": "true",
+                    "--job-language": "python",
+                },
+                "ExecutionProperty": {"MaxConcurrentRuns": ref("MaxConcurrentRuns")},
+                "MaxRetries": ref("JobMaxRetries"),
+                "Timeout": ref("JobTimeoutMinutes"),
+                "GlueVersion": "5.1",
+                "WorkerType": ref("WorkerType"),
+                "NumberOfWorkers": ref("NumberOfWorkers"),
+            },
+        )
+    }
+
+
+def workgroup() -> dict[str, Any]:
+    return {
+        "AnalyticsWorkGroup": resource(
+            "AWS::Athena::WorkGroup",
+            {
+                "Name": N.workgroup,
+                "Description": "DuffBeer: API and analyst queries, capped per query",
+                "RecursiveDeleteOption": True,
+                "WorkGroupConfiguration": {
+                    "ResultConfiguration": {
+                        "OutputLocation": "s3://${AthenaResultsBucketName}/results/",
+                        "EncryptionConfiguration": {"EncryptionOption": "SSE_S3"},
+                    },
+                    "EnforceWorkGroupConfiguration": True,
+                    "PublishCloudWatchMetricsEnabled": True,
+                    "BytesScannedCutoffPerQuery": ref("BytesScannedCutoff"),
+                    "RequesterPaysEnabled": False,
+                    "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+                },
+            },
+            DependsOn=["AthenaResultsBucket"],
+        )
+    }
+
+
+def data_resources(repo: Path, ddl_path: Path | None = None) -> dict[str, Any]:
+    return {**storage(), **catalog(repo, ddl_path), **glue_job(), **workgroup()}

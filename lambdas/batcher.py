@@ -1,0 +1,107 @@
+"""Upload batcher: S3 -> SQS -> this Lambda -> one Step Functions execution per batch.
+
+Lambda's SQS event source gathers the messages of a window (MaximumBatchingWindowInSeconds,
+up to BatchSize messages), so files uploaded together arrive in one invocation and become
+one execution, hence one Glue run. The execution name is derived from the batch's files,
+so a redelivered batch starts nothing new (ExecutionAlreadyExists); any other failure
+raises and the whole batch is redelivered, then lands in the dead-letter queue (alarmed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote_plus
+
+import boto3
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger("duffbeer.batcher")
+LOG.setLevel(logging.INFO)
+
+
+def log(event: str, **fields: Any) -> None:
+    LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
+
+
+def uploads(event: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """The uploaded objects of an SQS batch of S3 notifications, deduplicated, in upload
+    order (S3's eventTime, then key); S3 test events and keys outside `prefix` are dropped."""
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for message in event.get("Records", []):
+        body = json.loads(message["body"])
+        for record in body.get("Records", []):
+            if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+                continue
+            obj = record["s3"]["object"]
+            key = unquote_plus(obj["key"])
+            if not key.startswith(prefix):
+                continue
+            item = {
+                "key": key,
+                "etag": str(obj.get("eTag", "")).strip('"'),
+                "size": int(obj.get("size", 0)),
+                "event_time": record.get("eventTime", ""),
+            }
+            found[(record["s3"]["bucket"]["name"], key, item["etag"])] = item
+    by_bucket: dict[str, list[dict[str, Any]]] = {}
+    for (bucket, _, _), item in found.items():
+        by_bucket.setdefault(bucket, []).append(item)
+    return [
+        {"bucket": bucket, "files": sorted(items, key=lambda i: (i["event_time"], i["key"]))}
+        for bucket, items in sorted(by_bucket.items())
+    ]
+
+
+def batch_id(files: list[dict[str, Any]], now: float) -> str:
+    """`b-<UTC time>-<hash of the files>`: a valid execution name and Glue run id."""
+    digest = hashlib.sha256(
+        "\n".join(f"{f['key']}\t{f['etag']}" for f in files).encode()
+    ).hexdigest()[:16]
+    return f"b-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}-{digest}"
+
+
+def start_batches(
+    event: Mapping[str, Any], sfn: Any, state_machine_arn: str, prefix: str, now: float
+) -> list[str]:
+    """Start one execution per bucket's batch; returns the batch ids."""
+    started = []
+    for batch in uploads(event, prefix):
+        # The time part comes from the first upload, so a redelivery maps to the same id.
+        first = batch["files"][0]["event_time"]
+        stamp = _epoch(first) if first else now
+        bid = batch_id(batch["files"], stamp)
+        doc = {"batch_id": bid, **batch}
+        try:
+            sfn.start_execution(stateMachineArn=state_machine_arn, name=bid, input=json.dumps(doc))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            log("batch_duplicate", batch_id=bid)
+            continue
+        log("batch_started", batch_id=bid, files=[f["key"] for f in batch["files"]])
+        started.append(bid)
+    return started
+
+
+def _epoch(iso: str) -> float:
+    """S3's eventTime (``2026-11-30T22:15:00.123Z``) as epoch seconds."""
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point (`lambdas.batcher.handler`)."""
+    started = start_batches(
+        event,
+        boto3.client("stepfunctions"),
+        os.environ["STATE_MACHINE_ARN"],
+        os.environ.get("UPLOAD_PREFIX", "incoming/"),
+        time.time(),
+    )
+    return {"batches": started}

@@ -1,0 +1,192 @@
+"""The upload flow on the deployed stack (moto): S3 (upload prefix only) -> SQS -> the
+batcher -> one Step Functions execution per batch -> validate / quarantine -> stage ->
+one Glue run -> batch record, or an SNS alert. The test plays Lambda's SQS event source
+(moto's would run the function in Docker) and runs the deployed definition with
+tests/aws/sfn_local.py (moto can store, not run, a definition with Lambda tasks here)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from deploy.config import DeployConfig
+from lambdas import batcher, steps
+from lambdas.trigger import Clients, Settings
+from scripts.deploy_job import main as deploy_main
+from scripts.deploy_job import stack_names
+from scripts.pipeline_status import collect_status
+from tests.aws.moto_state import set_job_run_progression
+from tests.aws.sfn_local import LocalFlow
+from tests.aws.stack_fixtures import write_fixtures
+
+ACCOUNT = "123456789012"
+INPUT = f"duffbeer-input-{ACCOUNT}-eu-west-1"
+MACHINE = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:duffbeer-pipeline"
+JOB = "duffbeer-process-orders"
+HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
+ROW = "O-1,C-1,P-1,online,2,3.50,confirmed,2026-11-01\n"
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.json"
+
+
+@dataclass
+class Stack:
+    client: Any
+    endpoint: str
+
+    def __post_init__(self) -> None:
+        self.s3, self.sqs, self.sfn = (
+            self.client("s3"),
+            self.client("sqs"),
+            self.client("stepfunctions"),
+        )
+        self.glue = self.client("glue")
+        self.queue_url = self.sqs.get_queue_url(QueueName="duffbeer-uploads")["QueueUrl"]
+
+    def upload(self, key: str, body: str) -> None:
+        self.s3.put_object(Bucket=INPUT, Key=key, Body=body.encode())
+
+    def window(self, max_files: int = 1000) -> list[str]:
+        """What Lambda's event source does at the end of a batching window: gather the
+        queued messages (up to BatchSize), invoke the batcher once, delete them."""
+        messages: list[dict[str, Any]] = []
+        while len(messages) < max_files:
+            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            if not got.get("Messages"):
+                break
+            messages += got["Messages"]
+        event = {"Records": [{"body": m["Body"], "eventSource": "aws:sqs"} for m in messages]}
+        started = batcher.start_batches(event, self.sfn, MACHINE, "incoming/", time.time())
+        for m in messages:
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return started
+
+    def executions(self) -> list[dict[str, Any]]:
+        found = self.sfn.list_executions(stateMachineArn=MACHINE)["executions"]
+        return [self.sfn.describe_execution(executionArn=e["executionArn"]) for e in found]
+
+    def flow(self) -> LocalFlow:
+        props = json.loads(TEMPLATE.read_text())["Resources"]["PipelineStateMachine"]["Properties"]
+        settings = steps.StepSettings("incoming/", Settings(max_bytes=10_000))
+        clients = Clients(self.s3, self.client("cloudwatch"))
+        topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:duffbeer-pipeline-alerts"
+        subs = {"StepsFunctionArn": "steps", "JobName": JOB, "TopicArn": topic}
+        return LocalFlow.from_template(
+            props,
+            subs,
+            invoke=lambda payload: steps.handle(payload, settings, clients),
+            glue=self.glue,
+            sns=self.client("sns"),
+        )
+
+    def keys(self, prefix: str) -> list[str]:
+        listing = self.s3.list_objects_v2(Bucket=INPUT, Prefix=prefix)
+        return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+@pytest.fixture
+def stack(moto: str, session: boto3.Session, client: Any, tmp_path: Path) -> Stack:
+    deps = write_fixtures(tmp_path)["api_dependencies_dir"]
+    assert (
+        deploy_main(["--endpoint-url", moto, "--set", f"api_dependencies_dir={deps}"], session) == 0
+    )
+    lam = client("lambda")
+    for mapping in lam.list_event_source_mappings()["EventSourceMappings"]:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)  # the test is the ESM
+    deployed = Stack(client, moto)
+    deployed.sqs.purge_queue(QueueUrl=deployed.queue_url)  # S3's s3:TestEvent
+    return deployed
+
+
+def test_an_upload_reaches_a_started_glue_run_and_bad_files_are_quarantined(stack: Stack):
+    stack.upload("incoming/day1/a.csv", HEADER + ROW)
+    stack.upload("incoming/day1/b.csv", HEADER + ROW.replace("O-1", "O-2"))
+    stack.upload("incoming/notes.txt", "hello")
+    stack.upload("incoming/bad.csv", "order_id,client_id\nO-1,C-1\n")
+    stack.upload("elsewhere/ignored.csv", HEADER + ROW)  # outside the upload prefix
+    (batch,) = stack.window()
+    (execution,) = stack.executions()
+    doc = json.loads(execution["input"])
+    assert doc["batch_id"] == batch == execution["name"]
+    assert [f["key"] for f in doc["files"]] == [
+        "incoming/day1/a.csv", "incoming/day1/b.csv", "incoming/notes.txt", "incoming/bad.csv"
+    ]  # fmt: skip
+
+    flow = stack.flow()
+    status, out = flow.run(doc)
+    assert status == "SUCCEEDED", out
+    visited = [name for name, _ in flow.history]
+    assert visited.count("ValidateFile") == 4
+    assert visited[-3:] == ["ProcessBatch", "RecordSuccess", "Processed"]
+    (run,) = stack.glue.get_job_runs(JobName=JOB)["JobRuns"]
+    assert run["Arguments"]["--input_path"] == f"s3://{INPUT}/batches/{batch}/"
+    assert run["Arguments"]["--run_id"] == batch  # names the run report _runs/<batch>.json
+    staged = stack.keys(f"batches/{batch}/")  # batches/<id>/<upload time>/<key>
+    assert [k.split("/", 3)[3] for k in staged] == ["day1/a.csv", "day1/b.csv"]
+    assert stack.keys("incoming/") == []
+    assert stack.keys("quarantine/") == [
+        "quarantine/incoming/bad.csv", "quarantine/incoming/bad.csv.reason.json",
+        "quarantine/incoming/notes.txt", "quarantine/incoming/notes.txt.reason.json",
+    ]  # fmt: skip
+    record = steps.read_record(stack.s3, INPUT, batch)
+    assert record["state"] == "succeeded" and record["glue"]["JobRunId"] == run["Id"]
+    # the pipeline's own writes (quarantine/, batches/, _batches/) notified nothing
+    assert stack.window() == []
+
+
+def test_a_hundred_uploads_in_one_window_make_one_glue_run(stack: Stack):
+    for i in range(100):
+        stack.upload(f"incoming/burst/{i:03d}.csv", HEADER + ROW.replace("O-1", f"O-{i}"))
+    batches = stack.window()
+    assert len(batches) == 1
+    status, _ = stack.flow().run(json.loads(stack.executions()[0]["input"]))
+    assert status == "SUCCEEDED"
+    assert len(stack.glue.get_job_runs(JobName=JOB)["JobRuns"]) == 1
+    assert len(stack.keys(f"batches/{batches[0]}/")) == 100
+    assert stack.keys("incoming/") == []
+
+
+def test_a_redelivered_window_starts_no_second_execution(stack: Stack):
+    stack.upload("incoming/a.csv", HEADER + ROW)
+    message = stack.sqs.receive_message(QueueUrl=stack.queue_url)["Messages"][0]
+    event = {"Records": [{"body": message["Body"], "eventSource": "aws:sqs"}]}
+    first = batcher.start_batches(event, stack.sfn, MACHINE, "incoming/", time.time())
+    again = batcher.start_batches(event, stack.sfn, MACHINE, "incoming/", time.time() + 600)
+    assert first == again or again == []
+    assert len(stack.executions()) == 1
+
+
+def test_busy_job_is_retried_then_alerted_and_status_lists_the_failed_files(stack: Stack):
+    set_job_run_progression(stack.endpoint, {"progression": "manual", "times": 99})
+    try:
+        stack.glue.start_job_run(JobName=JOB)  # occupies MaxConcurrentRuns = 1
+        stack.upload("incoming/late.csv", HEADER + ROW)
+        (batch,) = stack.window()
+        flow = stack.flow()
+        status, _ = flow.run(json.loads(stack.executions()[0]["input"]))
+    finally:
+        set_job_run_progression(stack.endpoint, None)
+    assert status == "FAILED"
+    assert flow.retries.count("Glue.ConcurrentRunsExceededException") == 18
+    assert [n for n, _ in flow.history][-3:] == ["RecordFailure", "Alert", "Failed"]
+    record = steps.read_record(stack.s3, INPUT, batch)
+    assert record["state"] == "failed"
+    assert record["error"]["Error"] == "Glue.ConcurrentRunsExceededException"
+    names = stack_names(DeployConfig(), ACCOUNT)
+    status_doc = collect_status(stack.s3, stack.sqs, names)
+    assert [b["batch_id"] for b in status_doc["failed"]] == [batch]
+    assert status_doc["failed"][0]["files"] == ["incoming/late.csv"]
+    (staged,) = stack.keys(f"batches/{batch}/")  # kept for a redrive
+    assert staged.endswith("/late.csv")
+
+
+def test_status_lists_pending_uploads(stack: Stack):
+    stack.upload("incoming/waiting.csv", HEADER + ROW)
+    status = collect_status(stack.s3, stack.sqs, stack_names(DeployConfig(), ACCOUNT))
+    assert status["pending"] == ["incoming/waiting.csv"] and status["queued_events"] == 1
+    assert status["failed"] == [] and status["running"] == []

@@ -1,0 +1,236 @@
+"""Static checks of the stack, no AWS and no moto: the committed template is current,
+cfn-lint (AWS's resource specs, the ASL schema, runtime lifecycles) finds nothing,
+parliament finds nothing in any policy, the API body is what API Gateway accepts, the
+state machine is well formed, and each blocker of the review has its own test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_all
+from openapi_spec_validator import validate as validate_openapi
+from parliament import analyze_policy_string
+
+from deploy import flow
+from deploy.apigw import unsupported_schema_keywords
+from deploy.config import DeployConfig
+from deploy.ddl import parse_ddl
+from deploy.deployer import deployer_policy
+from deploy.local_twin import resolve
+from deploy.names import Names
+from deploy.policies import queue_policy, roles, tls_only_bucket_policy, topic_policy
+from deploy.template import BOOTSTRAP_PATH, TEMPLATE_PATH, build_bootstrap, build_template, render
+from deploy.template_app import API_QUERY_TIMEOUT, API_TIMEOUT
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+SYMLINK_DDL = """CREATE DATABASE IF NOT EXISTS duffbeer;
+CREATE EXTERNAL TABLE IF NOT EXISTS duffbeer.orders (order_id string, quantity int)
+PARTITIONED BY (order_date date, channel string)
+ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
+STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION '${processed_location}/orders/_manifest/'
+TBLPROPERTIES ('projection.enabled'='true', 'projection.order_date.type'='date',
+  'projection.order_date.range'='2000-01-01,NOW+1DAYS', 'projection.channel.type'='enum',
+  'projection.channel.values'='online,store',
+  'storage.location.template'='${processed_location}/orders/_manifest/order_date=${order_date}/channel=${channel}/');
+"""
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return json.loads(TEMPLATE_PATH.read_text(encoding="utf-8"))
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def names() -> Names:
+    return Names("duffbeer", "eu-west-1", ACCOUNT, DeployConfig().bucket_names(ACCOUNT))
+
+
+def test_committed_templates_are_current():
+    assert TEMPLATE_PATH.read_text(encoding="utf-8") == render(build_template()), "make template"
+    assert BOOTSTRAP_PATH.read_text(encoding="utf-8") == render(build_bootstrap()), "make template"
+
+
+@pytest.mark.parametrize("path", [TEMPLATE_PATH, BOOTSTRAP_PATH], ids=lambda p: p.name)
+def test_cfn_lint_finds_no_error_or_warning(path: Path):
+    matches = lint_all(path.read_text(encoding="utf-8"))
+    found = [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"]
+    assert found == []
+
+
+def test_cfn_lint_validates_the_state_machine_definition(template: dict[str, Any]):
+    broken = json.loads(json.dumps(template))
+    machine = broken["Resources"]["PipelineStateMachine"]["Properties"]["Definition"]
+    machine["States"]["AnyValid"]["Type"] = "Decide"  # not an ASL state type
+    ids = {m.rule.id for m in lint_all(json.dumps(broken))}
+    assert any(i.startswith("E") for i in ids)
+
+
+def test_lambda_runtimes_are_supported_for_at_least_a_year(template: dict[str, Any]):
+    lifecycle = json.loads(
+        (Path(lint_all.__globals__["__file__"]).parent / "data" / "AdditionalSpecs"
+         / "LmbdRuntimeLifecycle.json").read_text()
+    )  # fmt: skip
+    horizon = dt.date.today() + dt.timedelta(days=365)
+    functions = resources(template, "AWS::Lambda::Function")
+    assert len(functions) == 3
+    for name, fn in functions.items():
+        runtime = fn["Properties"]["Runtime"]
+        deprecated = dt.date.fromisoformat(lifecycle[runtime]["deprecated"])
+        assert deprecated > horizon, f"{name}: {runtime} is deprecated on {deprecated}"
+    assert dt.date.fromisoformat(lifecycle["python3.11"]["deprecated"]) <= horizon  # the old one
+
+
+def _policies() -> dict[str, dict[str, Any]]:
+    n = names()
+    docs = {f"role:{purpose}": inline for purpose, (_, inline) in roles(n).items()}
+    docs.update({f"bucket:{p}": tls_only_bucket_policy(n, p) for p in n.buckets})
+    docs.update(queue=queue_policy(n), topic=topic_policy(n), deployer=deployer_policy(n))
+    return docs
+
+
+@pytest.mark.parametrize("name", sorted(_policies()))
+def test_parliament_finds_nothing_in_any_policy(name: str):
+    findings = analyze_policy_string(json.dumps(_policies()[name])).findings
+    assert [f"{f.issue}: {f.detail}" for f in findings] == []
+
+
+def test_parliament_catches_scoped_wildcard_only_actions():
+    """The review's finding: these actions are authorised only on "*"."""
+    doc = deployer_policy(names())
+    doc["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": ["glue:CreateCrawler", "events:ListRules"],
+            "Resource": [f"arn:aws:glue:eu-west-1:{ACCOUNT}:crawler/x"],
+        }
+    )
+    issues = {f.issue for f in analyze_policy_string(json.dumps(doc)).findings}
+    assert "RESOURCE_MISMATCH" in issues
+
+
+def test_trust_policies_pin_the_account_and_the_state_machine(template: dict[str, Any]):
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        condition = statement["Condition"]
+        assert condition["StringEquals"]["aws:SourceAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+        if name == "StateMachineRole":
+            assert "stateMachine:${AWS::StackName}-pipeline" in str(condition["ArnLike"])
+
+
+def test_api_body_is_openapi_3_0_with_draft_4_schemas_only(template: dict[str, Any]):
+    body = template["Resources"]["OrdersApi"]["Properties"]["Body"]
+    text = json.dumps(body)
+    assert '"const"' not in text
+    assert unsupported_schema_keywords(body) == []
+    arn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:duffbeer-orders-api"
+    values = {"ApiFunction.Arn": arn, "AWS::Region": "eu-west-1", "AWS::StackName": "duffbeer"}
+    resolved = resolve(body, values)
+    # `{proxy+}` is API Gateway's greedy path syntax (its parameter is named "proxy"),
+    # which generic OpenAPI validators cannot match: validate everything else.
+    greedy = resolved["paths"].pop("/static/{proxy+}")
+    assert greedy["get"]["parameters"][0]["name"] == "proxy"
+    validate_openapi(resolved)
+    health = body["components"]["schemas"]["Health"]["properties"]["status"]
+    assert health["enum"] == ["ok"]
+
+
+def test_unsupported_keywords_are_reported():
+    doc = {"components": {"schemas": {"H": {"properties": {"s": {"const": "ok"}}}}}, "paths": {}}
+    assert unsupported_schema_keywords(doc) == ["components.schemas.H.properties.s: const"]
+
+
+def test_state_machine_is_well_formed_and_retries_concurrent_runs(template: dict[str, Any]):
+    props = template["Resources"]["PipelineStateMachine"]["Properties"]
+    definition = props["Definition"]
+    assert flow.check_structure(definition["States"], definition["StartAt"]) == []
+    used = {s for s in flow.FLOW_SUBSTITUTIONS if "${" + s + "}" in json.dumps(definition)}
+    assert used == set(props["DefinitionSubstitutions"]) == set(flow.FLOW_SUBSTITUTIONS)
+    glue = definition["States"]["ProcessBatch"]
+    assert glue["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
+    (retry,) = glue["Retry"]
+    assert retry["ErrorEquals"] == ["Glue.ConcurrentRunsExceededException"]
+    assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 10
+    # every Task can fail into the alert
+    for name, state in flow.state_names(definition["States"]).items():
+        if state["Type"] == "Task" and name not in {"Alert", "ValidateFile"}:
+            assert state["Catch"], name
+
+
+def test_check_structure_reports_dangling_and_unreachable_states():
+    states = {"A": {"Type": "Pass", "Next": "B"}, "C": {"Type": "Succeed"}}
+    assert flow.check_structure(states, "A") == ["A: unknown target 'B'", "C: unreachable"]
+
+
+def test_no_crawler_and_only_uploads_notify(template: dict[str, Any]):
+    assert resources(template, "AWS::Glue::Crawler") == {}
+    bucket = template["Resources"]["InputBucket"]["Properties"]
+    (queue,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert queue["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": {"Fn::Sub": "${UploadPrefix}"}}
+    ]
+
+
+def test_bucket_names_are_unique_per_stack_account_and_region_unless_chosen():
+    default = DeployConfig().bucket_names(ACCOUNT)
+    assert default["input"] == f"duffbeer-input-{ACCOUNT}-eu-west-1"
+    other = DeployConfig(stack="other", region="us-east-1").bucket_names("210987654321")
+    assert not set(default.values()) & set(other.values())
+    chosen = DeployConfig(input_bucket="duffbeer-input-orders").bucket_names(ACCOUNT)
+    assert chosen["input"] == "duffbeer-input-orders"
+
+
+def test_api_lambda_times_out_before_api_gateway(template: dict[str, Any]):
+    api = template["Resources"]["ApiFunction"]["Properties"]
+    assert api["Timeout"] == API_TIMEOUT < 29
+    env = api["Environment"]["Variables"]
+    assert int(env["DUFFBEER_QUERY_TIMEOUT_SECONDS"]) == API_QUERY_TIMEOUT < API_TIMEOUT
+
+
+def planned_partitions(params: dict[str, str], first: str, today: dt.date) -> int:
+    """Partitions Athena's projection plans for a query without a partition filter."""
+    total = 1
+    for key, value in params.items():
+        if key.endswith(".range"):
+            start = dt.date.fromisoformat(value.split(",")[0].replace("${FirstOrderDate}", first))
+            total *= (today + dt.timedelta(days=1) - start).days + 1
+        elif key.endswith(".values"):
+            total *= len(value.split(","))
+    return total
+
+
+def test_partition_projection_is_bounded_by_the_first_order_date(template: dict[str, Any]):
+    orders = template["Resources"]["TableOrders"]["Properties"]["TableInput"]["Parameters"]
+    params = {k: (v["Fn::Sub"] if isinstance(v, dict) else v) for k, v in orders.items()}
+    assert params["projection.order_date.range"].startswith("${FirstOrderDate},")
+    today = dt.date(2026, 11, 30)
+    first = DeployConfig().first_order_date
+    planned = planned_partitions(params, first, today)
+    unbounded = planned_partitions(params, "2000-01-01", today)
+    print(f"orders: {planned} planned partitions from {first} (was {unbounded} from 2000-01-01)")
+    assert unbounded > 39_000 and planned < 3_000
+
+
+def test_tables_take_their_formats_and_locations_from_the_ddl(tmp_path: Path):
+    ddl = tmp_path / "ddl.sql"
+    ddl.write_text(SYMLINK_DDL)
+    (table,) = [s for s in parse_ddl(SYMLINK_DDL, "s3://b", "duffbeer") if s.kind == "table"]
+    assert table.table_input is not None
+    sd = table.table_input["StorageDescriptor"]
+    assert sd["InputFormat"] == "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
+    assert sd["Location"] == "s3://b/orders/_manifest/"
+    generated = build_template(ddl_path=ddl)["Resources"]["TableOrders"]["Properties"]
+    sd = generated["TableInput"]["StorageDescriptor"]
+    assert sd["OutputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    assert sd["Location"] == {"Fn::Sub": "s3://${ProcessedBucketName}/orders/_manifest/"}
+    template_prop = generated["TableInput"]["Parameters"]["storage.location.template"]
+    assert template_prop["Fn::Sub"].endswith("order_date=${!order_date}/channel=${!channel}/")
