@@ -26,6 +26,10 @@ STORAGE_CALLS = tuple(
 )
 
 
+# Calls that change storage: a crash right after one of them is a state of its own.
+EFFECT_CALLS = ("write_frame", "write_text", "delete", "delete_files")
+
+
 class SimulatedCrash(BaseException):
     """The process died at this point: nothing after it runs."""
 
@@ -35,9 +39,11 @@ class FaultyStorage(Storage):
         super().__init__(spark)
         self.fail_at, self.mode = fail_at, mode
         self.calls: list[str] = []
+        self.log: list[tuple[str, tuple[Any, ...]]] = []  # (call, its arguments)
 
     def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.calls.append(name)
+        self.log.append((name, args))
         failing = len(self.calls) == self.fail_at
         if failing and self.mode == "raise":
             raise OSError(f"injected failure at storage call {self.fail_at} ({name})")

@@ -61,6 +61,9 @@ class S3Storage:
             return None
         return str(body.decode("utf-8"))
 
+    def read_texts(self, uris: Sequence[str]) -> list[str | None]:
+        return [self.read_text(uri) for uri in uris]
+
     def write_text(self, uri: str, text: str) -> None:
         bucket, key = self._split(uri)
         self.client.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))

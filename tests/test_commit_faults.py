@@ -1,9 +1,19 @@
-"""Nothing is lost at any instant: a failure at every storage call of a run, then a
-recovery run, leaves exactly what a clean run leaves (docs/tables.md, "The guarantee").
+"""Nothing is lost at any instant: a failure at every storage call of a run, then the
+next run, leaves exactly what a clean history leaves (docs/tables.md, "The guarantee").
 
 A two-batch history: batch 1 is loaded cleanly; batch 2 (status updates, a line moving
 to another day and channel, new lines, a reject) is run with its N-th storage call
-failing, for every N, both as an exception and as a crash; then batch 2 is run again.
+failing, for every N: as an exception before the call acts (every call), and as a crash
+right after a call that changes storage took effect. Then the next run:
+
+- another input (an empty upload folder) after every failure: the tables must be exactly
+  batch 1's if the failure came before the commit record was written, and exactly the
+  clean two-batch history if after: committed work is completed, uncommitted work undone;
+- the same input again after every failure from the commit record on (where a pending
+  commit and a re-run of its input meet): exactly the clean two-batch history.
+
+Either way no file may be left that no manifest names (the next run's sweep, at
+``--retention_hours 0``, removes every leftover).
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
-from tests.faults import FaultyStorage, SimulatedCrash
+from tests.faults import EFFECT_CALLS, FaultyStorage, SimulatedCrash
 from tests.output import copy_output, partition_files, referenced_parquet, stored_parquet
 from transforms.layout import partition_of
 from transforms.tables import TABLES
@@ -87,11 +97,18 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
     copy_output(after_1, clean)
     counting = FaultyStorage(spark)
     run(batch_2, clean, "batch-2", counting)
+    commit_call = next(
+        n
+        for n, (name, args) in enumerate(counting.log, 1)
+        if name == "write_text" and "/_commits/" in str(args[0]) and str(args[0]).endswith(".json")
+    )
     yield {
         "batch_2": batch_2,
         "after_1": after_1,
+        "before": snapshot(after_1),
         "expected": snapshot(clean),
         "calls": list(counting.calls),
+        "commit_call": commit_call,
     }
 
 
@@ -114,21 +131,56 @@ def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
     rejected = sorted(dict(r)["order_id"] for r in history["expected"]["rejected_orders"])
     assert rejected == ["O5", "O7"]
     assert len(history["calls"]) > 20
+    assert history["calls"][history["commit_call"] - 1] == "write_text"
 
 
-@pytest.mark.parametrize("mode", ["raise", "crash"])
-def test_a_failure_at_every_storage_call_then_a_rerun_loses_nothing(
-    spark: SparkSession, tmp_path: Path, history: dict, mode: str
+def failure_points(calls: list[str]) -> list[tuple[str, int]]:
+    """(mode, N) for every storage call: raise before it acts; crash after it took effect."""
+    points = [("raise", n) for n in range(1, len(calls) + 1)]
+    points += [("crash", n) for n, name in enumerate(calls, 1) if name in EFFECT_CALLS]
+    return points
+
+
+def committed(mode: str, n: int, commit_call: int) -> bool:
+    """Did the run's commit record get written before the failure?"""
+    return n > commit_call or (n == commit_call and mode == "crash")
+
+
+def fail_then_run(
+    spark: SparkSession, history: dict, output: Path, mode: str, n: int, next_input: Path
 ) -> None:
-    total = len(history["calls"])
-    for n in range(1, total + 1):
+    copy_output(history["after_1"], output)
+    with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test
+        run(history["batch_2"], output, f"fail-{n}", FaultyStorage(spark, fail_at=n, mode=mode))
+    run(next_input, output, f"next-{n}", None, "--retention_hours", "0")
+
+
+def test_a_failure_at_every_storage_call_then_another_run_loses_nothing(
+    spark: SparkSession, tmp_path: Path, history: dict
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    calls, commit_call = history["calls"], history["commit_call"]
+    for mode, n in failure_points(calls):
         output = tmp_path / f"{mode}-{n}"
-        copy_output(history["after_1"], output)
-        faulty = FaultyStorage(spark, fail_at=n, mode=mode)
-        with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test
-            run(history["batch_2"], output, f"fail-{n}", faulty)
-        run(history["batch_2"], output, f"recover-{n}", None, "--retention_hours", "0")
-        where = f"{mode} at call {n}/{total} ({history['calls'][n - 1]})"
+        fail_then_run(spark, history, output, mode, n, empty)
+        where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
+        wanted = "expected" if committed(mode, n, commit_call) else "before"
+        assert snapshot(output) == history[wanted], f"{where}: not the {wanted} state"
+        assert stored_parquet(output) == referenced_parquet(output), f"leftovers after {where}"
+        shutil.rmtree(output)
+
+
+def test_a_failure_after_the_commit_point_then_the_same_input_again_loses_nothing(
+    spark: SparkSession, tmp_path: Path, history: dict
+) -> None:
+    calls, commit_call = history["calls"], history["commit_call"]
+    for mode, n in failure_points(calls):
+        if n < commit_call:
+            continue
+        output = tmp_path / f"{mode}-{n}"
+        fail_then_run(spark, history, output, mode, n, history["batch_2"])
+        where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
         assert snapshot(output) == history["expected"], where
         assert stored_parquet(output) == referenced_parquet(output), f"leftovers after {where}"
         shutil.rmtree(output)

@@ -109,9 +109,13 @@ class TableStore:
 
     # -- reading the current version -------------------------------------------------
 
-    def current_files(self, root: str, relative: str) -> list[str]:
-        text = self.storage.read_text(manifest_path(root, relative))
-        return [] if text is None else parse_manifest(text)
+    def current_files(self, root: str, relatives: Sequence[str]) -> dict[str, list[str]]:
+        """Each partition's current files (none for a partition without a manifest)."""
+        texts = self.storage.read_texts([manifest_path(root, r) for r in relatives])
+        return {
+            relative: [] if text is None else parse_manifest(text)
+            for relative, text in zip(relatives, texts, strict=True)
+        }
 
     def partitions(self, root: str, prefix: str = "") -> list[str]:
         """Relative paths of the partitions that have a manifest (below ``prefix``, if given)."""
@@ -139,12 +143,13 @@ class TableStore:
             stray = sorted(set(new_files) - set(expected))
             if stray:
                 raise RuntimeError(f"{write.table.name}: files written outside the plan: {stray}")
+            replaced = self.current_files(write.root, expected)
             record.tables[write.table.name] = {
                 "root": write.root,
                 "partitions": {
                     relative: {
                         "files": sorted(new_files.get(relative, [])),
-                        "replaced": self.current_files(write.root, relative),
+                        "replaced": replaced[relative],
                     }
                     for relative in expected
                 },

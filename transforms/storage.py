@@ -84,6 +84,13 @@ class Storage:
 
     def read_text(self, uri: str) -> str | None:
         """A small file's text; None if it does not exist."""
+        return self._read(uri)
+
+    def read_texts(self, uris: Sequence[str]) -> list[str | None]:
+        """Many small files' texts (None where missing): one storage call for the batch."""
+        return [self._read(uri) for uri in uris]
+
+    def _read(self, uri: str) -> str | None:
         path = self._path(uri)
         fs = self._fs(path)
         if not fs.exists(path):

@@ -17,7 +17,8 @@ def read_current(
     spark: SparkSession, store: TableStore, table: Table, root: str, relatives: Sequence[str]
 ) -> DataFrame:
     """The rows of the given partitions (relative paths), partition columns typed from the path."""
-    files = [file for relative in relatives for file in store.current_files(root, relative)]
+    current = store.current_files(root, relatives)
+    files = [file for relative in relatives for file in current[relative]]
     return read_files(spark, table, files)
 
 
