@@ -97,10 +97,13 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
     copy_output(after_1, clean)
     counting = FaultyStorage(spark)
     run(batch_2, clean, "batch-2", counting)
-    commit_call = next(
-        n
-        for n, (name, args) in enumerate(counting.log, 1)
-        if name == "write_text" and "/_commits/" in str(args[0]) and str(args[0]).endswith(".json")
+    commit_call, applied_call = (
+        next(
+            n
+            for n, (name, args) in enumerate(counting.log, 1)
+            if name == "write_text" and "/_commits/" in str(args[0]) and str(args[0]).endswith(end)
+        )
+        for end in (".json", ".applied")
     )
     yield {
         "batch_2": batch_2,
@@ -109,6 +112,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
         "expected": snapshot(clean),
         "calls": list(counting.calls),
         "commit_call": commit_call,
+        "applied_call": applied_call,
     }
 
 
@@ -171,13 +175,19 @@ def test_a_failure_at_every_storage_call_then_another_run_loses_nothing(
         shutil.rmtree(output)
 
 
-def test_a_failure_after_the_commit_point_then_the_same_input_again_loses_nothing(
+def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_nothing(
     spark: SparkSession, tmp_path: Path, history: dict
 ) -> None:
+    """Where a pending commit and a re-run of its own input meet: the commit record's write
+    failing, and a crash after the record and after each manifest write of the apply step."""
     calls, commit_call = history["calls"], history["commit_call"]
-    for mode, n in failure_points(calls):
-        if n < commit_call:
-            continue
+    points = [("raise", commit_call)] + [
+        ("crash", n)
+        for mode, n in failure_points(calls)
+        if mode == "crash" and commit_call <= n <= history["applied_call"]
+    ]
+    assert len(points) > 5
+    for mode, n in points:
         output = tmp_path / f"{mode}-{n}"
         fail_then_run(spark, history, output, mode, n, history["batch_2"])
         where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
