@@ -1,14 +1,17 @@
-"""Tiny inline DataFrames for transform tests: a valid raw row plus what a test changes."""
+"""Tiny inline DataFrames for transform tests (a valid raw row plus what a test changes), and
+the one way tests read a job's output tables (``read_output_table``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA
+from transforms.frames import empty_frame
+from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA, TABLES
 
 RUN_DATE = dt.date(2026, 11, 28)
 INGESTED_AT = dt.datetime(2026, 11, 28, 6, 0, 0)
@@ -60,3 +63,18 @@ def order_row(**changes: Any) -> tuple[Any, ...]:
 
 def orders_frame(spark: SparkSession, *rows: tuple[Any, ...]) -> DataFrame:
     return spark.createDataFrame(list(rows), ORDERS_SCHEMA)
+
+
+def read_output_table(spark: SparkSession, output_dir: Path | str, table_name: str) -> DataFrame:
+    """The current rows of one job output table (empty when the job never wrote it).
+
+    Every test that reads a table the job wrote goes through here, so a change of the
+    storage layout (folders today, manifests of immutable files tomorrow) is made once.
+    ``output_dir`` is the table's parent folder (``--output_path``, or the parent of
+    ``--rejected_path`` with ``table_name`` its last part).
+    """
+    schema, _ = TABLES[table_name]
+    root = Path(output_dir) / table_name
+    if not root.exists():
+        return empty_frame(spark, schema)
+    return spark.read.schema(schema).option("basePath", str(root)).parquet(str(root))
