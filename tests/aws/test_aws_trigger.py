@@ -77,6 +77,26 @@ def test_valid_upload_starts_one_glue_run_with_input_path_and_deterministic_run_
     assert front.queued_keys() == []
 
 
+@pytest.mark.parametrize(("size", "started"), [(600, True), (601, False)], ids=["max", "max+1"])
+def test_a_file_of_exactly_the_maximum_size_starts_one_byte_more_is_quarantined(
+    front: Front, size: int, started: bool
+):
+    """The front's MAX_FILE_BYTES is 600 (the fixture): the limit itself is allowed."""
+    body = VALID + "\n" * (size - len(VALID))  # blank lines are ignored by the job
+    assert len(body.encode()) == size
+    front.put("edge.csv", body)
+
+    assert front.deliver() == {"batchItemFailures": []}
+
+    assert len(front.job_runs()) == (1 if started else 0)
+    quarantined = "quarantine/edge.csv.reason.json" in front.object_keys()
+    assert quarantined is not started
+    if not started:
+        sidecar = front.s3.get_object(Bucket=INPUT, Key="quarantine/edge.csv.reason.json")
+        reason = json.loads(sidecar["Body"].read())
+        assert (reason["reason"], reason["size"]) == ("file_too_large", 601)
+
+
 def test_semicolon_bom_crlf_header_with_leading_blank_line_is_accepted(front: Front):
     body = (
         "\ufeff\r\nORDER_ID; Client_Id;product_id;channel;quantity;unit_price;status;"

@@ -1,0 +1,97 @@
+"""Parameter validation at its edges, over an app with no job output (no Spark needed).
+
+Validation runs before any query: a refused value answers 400 with its code, and a value
+just inside a limit gets through to the backend, which then answers 503 ``output_missing``
+(there is nothing to query). So each limit is pinned from both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+PASSED = (503, "output_missing")  # got past validation to the (empty) backend
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    empty: Path = tmp_path_factory.mktemp("no_output")
+    with TestClient(create_app(Settings(output_path=str(empty)))) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        ("/orders/C1", {"limit": "1"}, PASSED),
+        ("/orders/C1", {"limit": "500"}, PASSED),
+        ("/orders/C1", {"limit": "0"}, (400, "invalid_limit")),
+        ("/orders/C1", {"limit": "501"}, (400, "invalid_limit")),
+        ("/orders/" + "A" * 64, {}, PASSED),
+        ("/orders/" + "A" * 65, {}, (400, "invalid_client_id")),
+        ("/orders/a_B-9", {}, PASSED),
+        ("/orders/a.b", {}, (400, "invalid_client_id")),
+        ("/sales-by-product", {"from": "2026-11-20", "to": "2026-11-20"}, PASSED),
+        (
+            "/sales-by-product",
+            {"from": "2026-11-21", "to": "2026-11-20"},
+            (400, "invalid_date_range"),
+        ),
+        ("/sales-by-product", {"from": "2024-02-29"}, PASSED),
+        ("/sales-by-product", {"from": "2025-02-29"}, (400, "invalid_from")),
+        ("/sales-by-product", {"to": "2025-02-29"}, (400, "invalid_to")),
+        ("/sales-by-product", {"from": "2026-1-01"}, (400, "invalid_from")),
+        ("/sales-by-product", {"to": "20261101"}, (400, "invalid_to")),
+        ("/order-status-report", {"channel": "phone"}, PASSED),
+        ("/order-status-report", {"channel": "Phone"}, (400, "invalid_channel")),
+        ("/order-status-report", {"channel": ""}, (400, "invalid_channel")),
+        ("/orders/C1", {"channel": "distributor"}, PASSED),
+        ("/orders/C1", {"next_token": "abc*"}, (400, "invalid_next_token")),
+        ("/orders/C1", {"next_token": "A" * 2049}, (400, "invalid_next_token")),
+    ],
+)
+def test_parameter_at_its_limit(
+    bare: TestClient, path: str, params: dict[str, Any], expected: tuple[int, str]
+) -> None:
+    response = bare.get(path, params=params)
+    assert (response.status_code, response.json()["error"]["code"]) == expected
+
+
+def test_refusal_names_the_parameter_without_echoing_the_value(bare: TestClient) -> None:
+    response = bare.get("/orders/C1", params={"limit": "999999"})
+    message = response.json()["error"]["message"]
+    assert message.startswith("limit: ") and "999999" not in message
+
+
+def test_date_range_message(bare: TestClient) -> None:
+    response = bare.get("/sales-by-product", params={"from": "2026-11-21", "to": "2026-11-20"})
+    assert response.json()["error"] == {
+        "code": "invalid_date_range",
+        "message": "from must not be after to",
+    }
+
+
+def test_unreal_date_message(bare: TestClient) -> None:
+    response = bare.get("/sales-by-product", params={"to": "2026-02-30"})
+    assert response.json()["error"] == {
+        "code": "invalid_to",
+        "message": "to must be a real date (YYYY-MM-DD)",
+    }
+
+
+def test_unknown_route_and_method(bare: TestClient) -> None:
+    missing = bare.get("/nowhere")
+    assert (missing.status_code, missing.json()["error"]) == (
+        404,
+        {"code": "not_found", "message": "no such resource; see /docs"},
+    )
+    post = bare.post("/health")
+    assert (post.status_code, post.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert post.headers["allow"] == "GET"
