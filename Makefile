@@ -73,6 +73,21 @@ $(BENCH_STAMP): $(STAMP)
 bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
 	$(PY) scripts/bench.py --sizes $(SIZES)
 
+MUTATE_STAMP := $(VENV)/.mutate-installed
+
+$(MUTATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,mutate]"
+	@touch $@
+
+.PHONY: mutate
+mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; ~40 min on 2 cores) -> docs/mutation-results.txt
+	rm -rf mutants
+	time nice -n 19 $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2)
+	$(VENV)/bin/mutmut export-cicd-stats
+	{ cat mutants/mutmut-cicd-stats.json; echo; $(VENV)/bin/mutmut results --all true; } \
+	  > docs/mutation-results.txt
+	@echo "Survivors and their reasons: docs/testing.md; raw results: docs/mutation-results.txt"
+
 .PHONY: openapi
 openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
 	$(PY) -m api.openapi
@@ -85,7 +100,7 @@ serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job
 
 .PHONY: clean
 clean: ## Remove local outputs (not .venv)
-	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache mutants
 
 .PHONY: query
 query: setup ## Run a named Athena query on the local output: make query Q=order_status_report ARGS="from=2026-11-01 to=2026-11-30" [FORMAT=csv|json]
