@@ -114,8 +114,7 @@ def test_invalid_bytes_in_id_and_date_fields_of_a_real_file(
     files = inspect_input(Storage(spark), str(tmp_path))
     staged = read_raw_orders(spark, files).transform(stage_orders(RUN_DATE, INGESTED_AT))
     got = sorted(
-        (r["raw"]["order_id"], r["raw"]["order_date"], r["reject_reason"])
-        for r in staged.collect()
+        (r["raw"]["order_id"], r["raw"]["order_date"], r["reject_reason"]) for r in staged.collect()
     )
     assert got == [
         ("O2", "2026-11-\ufffd2", "invalid_encoding"),
