@@ -7,6 +7,9 @@ just inside a limit gets through to the backend, which then answers 503 ``output
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,3 +98,66 @@ def test_unknown_route_and_method(bare: TestClient) -> None:
     post = bare.post("/health")
     assert (post.status_code, post.json()["error"]["code"]) == (405, "method_not_allowed")
     assert post.headers["allow"] == "GET"
+
+
+def token(payload: object) -> str:
+    """A page token as the API issues them: url-safe base64 of JSON, padding stripped."""
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def fingerprint(client_id: str) -> str:
+    """The token's query fingerprint for /orders/{client_id} over 2000-01-01 .. 2000-12-31:
+    the first 16 hex digits of the sha256 of the query name and its sorted values."""
+    values = {"client_id": client_id, "date_from": "2000-01-01", "date_to": "2000-12-31"}
+    canonical = json.dumps(["orders_by_client", sorted(values.items())])
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+YEAR_2000 = {"from": "2000-01-01", "to": "2000-12-31"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"q": "C1", "o": 0}, PASSED),
+        ({"q": "C1", "o": 2**31}, PASSED),
+        ({"q": "C1", "o": 2**31 + 1}, (400, "invalid_next_token")),
+        ({"q": "C1", "o": -1}, (400, "invalid_next_token")),
+        ({"q": "C1", "o": "0"}, (400, "invalid_next_token")),
+        ({"q": "C1", "o": True}, (400, "invalid_next_token")),
+        ({"q": "C1", "o": 0.0}, (400, "invalid_next_token")),
+        ({"q": "C1"}, (400, "invalid_next_token")),
+        ({"q": "C1", "o": 0, "x": 1}, (400, "invalid_next_token")),
+        ({"q": "C2", "o": 0}, (400, "invalid_next_token")),  # another client's token
+        (["C1", 0], (400, "invalid_next_token")),
+    ],
+)
+def test_page_token_checks(bare: TestClient, payload: Any, expected: tuple[int, str]) -> None:
+    if isinstance(payload, dict) and "q" in payload:
+        payload = {**payload, "q": fingerprint(payload["q"])}
+    params = {**YEAR_2000, "next_token": token(payload)}
+    response = bare.get("/orders/C1", params=params)
+    assert (response.status_code, response.json()["error"]["code"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("e30", (400, "invalid_next_token")),  # {} : no fields
+        ("bm90IGpzb24", (400, "invalid_next_token")),  # "not json"
+        ("_w", (400, "invalid_next_token")),  # one byte that is not UTF-8
+        ("A", (400, "invalid_next_token")),  # not base64 at all
+    ],
+)
+def test_page_token_that_does_not_decode(
+    bare: TestClient, text: str, expected: tuple[int, str]
+) -> None:
+    response = bare.get("/orders/C1", params={**YEAR_2000, "next_token": text})
+    assert (response.status_code, response.json()["error"]["code"]) == expected
+    assert response.json()["error"]["message"] == "next_token is not a token this API issued"
+
+
+def test_page_token_for_another_query_says_so(bare: TestClient) -> None:
+    payload = {"q": fingerprint("C2"), "o": 0}
+    response = bare.get("/orders/C1", params={**YEAR_2000, "next_token": token(payload)})
+    assert response.json()["error"]["message"] == "next_token belongs to another query"
