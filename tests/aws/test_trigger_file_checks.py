@@ -34,12 +34,6 @@ def test_check_object_by_key_and_size(key: str, size: int, reason: str | None) -
     assert (rejection.reason if rejection else None) == reason
 
 
-def test_too_large_names_the_size_and_the_limit() -> None:
-    rejection = check_object("a.csv", MAX + 1, MAX)
-    assert rejection is not None
-    assert rejection.detail == f"{MAX + 1} bytes exceeds the maximum of {MAX}"
-
-
 @pytest.mark.parametrize(
     ("head", "complete", "reason"),
     [
@@ -56,3 +50,23 @@ def test_too_large_names_the_size_and_the_limit() -> None:
 def test_check_header_reason(head: bytes, complete: bool, reason: str | None) -> None:
     rejection = check_header(head, complete)
     assert (rejection.reason if rejection else None) == reason
+
+
+@pytest.mark.parametrize(
+    ("key", "size", "detail"),
+    [
+        ("a.txt", 10, "extension is not .csv: 'a.txt'"),
+        ("a.csv", 0, "the object is 0 bytes"),
+        ("a.csv", MAX + 1, f"{MAX + 1} bytes exceeds the maximum of {MAX}"),
+    ],
+)
+def test_check_object_detail(key: str, size: int, detail: str) -> None:
+    """The detail goes into the quarantine sidecar: a person reads it."""
+    rejection = check_object(key, size, MAX)
+    assert rejection is not None and rejection.detail == detail
+
+
+def test_check_header_detail_is_the_jobs() -> None:
+    rejection = check_header(b"order_id;client_id;product_id;channel;quantity;status\n", True)
+    assert rejection is not None
+    assert rejection.detail == "missing required columns: unit_price, order_date"
