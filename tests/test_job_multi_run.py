@@ -22,10 +22,9 @@ from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
 from tests.builders import read_output_table
+from tests.oracle import NOT_NET_SALES
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date"
-# Hand-written from docs/data_contract.md and docs/tables.md, not imported from the code.
-NOT_NET_SALES = {"cancelled", "returned"}
 
 BATCH_1 = [
     "A1,C1,P1,online,2,3.50,delivered,2026-11-18",
