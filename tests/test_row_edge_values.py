@@ -15,6 +15,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from tests.builders import INGESTED_AT, RUN_DATE, raw_frame
+from transforms.contract import is_valid_id
 from transforms.read import inspect_input, read_raw_orders
 from transforms.staging import stage_orders
 from transforms.storage import Storage
@@ -73,6 +74,10 @@ EDGES: dict[str, tuple[dict[str, Any], str | None, Any]] = {
     "invalid_utf8_in_product_id": ({"product_id": "P\ufffd1"}, "invalid_encoding", None),
     "invalid_utf8_in_order_date": ({"order_date": "2026-11-2\ufffd"}, "invalid_encoding", None),
     "invalid_utf8_in_quantity": ({"quantity": "\ufffd"}, "invalid_encoding", None),
+    # Java's `$` also matches before a final line terminator: the id must end at the value's end
+    "id_ending_in_line_separator": ({"client_id": "C1\u2028"}, "invalid_id", None),
+    "id_ending_in_next_line": ({"product_id": "P1\u0085"}, "invalid_id", None),
+    "id_ending_in_carriage_return": ({"order_id": "ORD-9\r"}, "invalid_id", None),
     "date_with_space_separator": ({"order_date": "2026-11-20 10:00"}, None, None),
     "date_single_digit_day": ({"order_date": "2026-11-2"}, "invalid_date", None),
     "date_year_zero": ({"order_date": "0000-01-01"}, "invalid_date", None),
@@ -136,3 +141,21 @@ def test_run_date_window_is_inclusive_at_both_ends(spark: SparkSession) -> None:
     ).transform(stage_orders(RUN_DATE, INGESTED_AT))
     reasons = [r["reject_reason"] for r in frame.orderBy("source_row_id").collect()]
     assert reasons == ["invalid_date", None, None, "invalid_date"]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("A", True),
+        ("a_B-9", True),
+        ("X" * 64, True),
+        ("X" * 65, False),
+        ("", False),
+        ("ORD 1", False),
+        ("C1\n", False),
+        ("Clíent", False),
+    ],
+)
+def test_id_rule_in_plain_python(value: str, valid: bool) -> None:
+    """The same id rule the scripts use outside Spark."""
+    assert is_valid_id(value) is valid

@@ -29,6 +29,9 @@ from transforms.contract import (
 )
 
 REPLACEMENT_CHAR = "\ufffd"  # what Spark's UTF-8 decoder puts in place of invalid bytes
+# Java's `$` also matches before a final line terminator (\r, U+0085, U+2028, ...);
+# `\z` is the very end of the value, so `C1<U+2028>` is not a valid id.
+ID_PATTERN_EXACT = ID_PATTERN.removesuffix("$") + r"\z"
 # Digits only, up to 7 once leading zeros are dropped (`0001` is 1).
 QUANTITY_PATTERN = r"^0*[0-9]{1,7}$"
 # Decimal point, up to 7 integer digits once leading zeros are dropped.
@@ -61,7 +64,7 @@ def has_invalid_encoding(value: Column) -> Column:
 
 
 def is_invalid_id(value: Column) -> Column:
-    return _present_and(value, ~value.rlike(ID_PATTERN))
+    return _present_and(value, ~value.rlike(ID_PATTERN_EXACT))
 
 
 def is_not_in(value: Column, allowed: Sequence[str]) -> Column:

@@ -164,3 +164,32 @@ def test_page_token_for_another_query_says_so(bare: TestClient) -> None:
     payload = {"q": fingerprint("C2"), "o": 0}
     response = bare.get("/orders/C1", params={**YEAR_2000, "next_token": token(payload)})
     assert response.json()["error"]["message"] == "next_token belongs to another query"
+
+
+class BrokenBackend:
+    """Stands in for the query engine: every query fails with an unexpected error whose text
+    must not reach the client."""
+
+    name = "broken"
+
+    def rows(self, query: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        raise RuntimeError("SELECT secret FROM orders failed at /srv/duckdb")
+
+    def page(self, *args: Any) -> Any:
+        raise RuntimeError("SELECT secret FROM orders failed at /srv/duckdb")
+
+
+def test_unexpected_error_is_a_bare_500(tmp_path: Path) -> None:
+    app = create_app(Settings(output_path=str(tmp_path)), backend=BrokenBackend())  # type: ignore[arg-type]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for path in ("/sales-by-product", "/orders/C1"):
+            response = client.get(path)
+            assert (response.status_code, response.json()) == (
+                500,
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "internal error; the request was logged",
+                    }
+                },
+            )
