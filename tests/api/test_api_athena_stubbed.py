@@ -152,6 +152,8 @@ def test_orders_are_paged_through_athenas_next_token(athena: Harness) -> None:
         "statuses": ["shipped"],
     }
     assert [o["order_id"] for o in first["orders"]] == ["O3", "O2"]
+    assert first["orders"][1]["statuses"] == ["cancelled", "delivered"]
+    assert first["orders"][1]["order_total"] == 0.05
     assert first["next_token"] and "athena-2" not in first["next_token"]
 
     expect_state(athena, "SUCCEEDED")  # the token's query is re-checked, not re-run
