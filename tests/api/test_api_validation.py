@@ -8,8 +8,10 @@ just inside a limit gets through to the backend, which then answers 503 ``output
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,10 +69,15 @@ def test_parameter_at_its_limit(
     assert (response.status_code, response.json()["error"]["code"]) == expected
 
 
-def test_refusal_names_the_parameter_without_echoing_the_value(bare: TestClient) -> None:
+def test_refusal_names_the_parameter_and_the_rule_without_echoing_the_value(
+    bare: TestClient,
+) -> None:
     response = bare.get("/orders/C1", params={"limit": "999999"})
-    message = response.json()["error"]["message"]
-    assert message.startswith("limit: ") and "999999" not in message
+    assert response.json()["error"]["message"] == "limit: Input should be less than or equal to 500"
+    response = bare.get("/orders/C1", params={"limit": "0"})
+    assert (
+        response.json()["error"]["message"] == "limit: Input should be greater than or equal to 1"
+    )
 
 
 def test_date_range_message(bare: TestClient) -> None:
@@ -193,3 +200,31 @@ def test_unexpected_error_is_a_bare_500(tmp_path: Path) -> None:
                     }
                 },
             )
+
+
+class EmptyBackend:
+    """Stands in for the query engine: answers every report with no rows."""
+
+    name = "empty"
+
+    def rows(self, query: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
+
+
+def test_default_window_ends_tomorrow_in_utc_whatever_the_local_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's local date differs from the UTC date now (a zone chosen for the hour)."""
+    utc_now = dt.datetime.now(dt.UTC)
+    zone = "Etc/GMT-14" if utc_now.hour >= 10 else "Etc/GMT+12"  # UTC+14 / UTC-12
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert dt.datetime.now().date() != utc_now.date()
+        app = create_app(Settings(output_path=str(tmp_path)), backend=EmptyBackend())  # type: ignore[arg-type]
+        body = TestClient(app).get("/sales-by-product").json()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert body["to"] == (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+    assert body["from"] == "2000-01-01"
