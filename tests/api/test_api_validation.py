@@ -150,6 +150,16 @@ def test_page_token_checks(bare: TestClient, payload: Any, expected: tuple[int, 
     assert (response.status_code, response.json()["error"]["code"]) == expected
 
 
+def test_page_token_of_exactly_the_maximum_length_is_read(bare: TestClient) -> None:
+    """2048 characters is allowed (the JSON padded with spaces to 1536 bytes); 2049 is not."""
+    text = json.dumps({"q": fingerprint("C1"), "o": 0})
+    padded = text[:-1] + " " * (1536 - len(text)) + "}"
+    longest = base64.urlsafe_b64encode(padded.encode()).decode()
+    assert len(longest) == 2048
+    response = bare.get("/orders/C1", params={**YEAR_2000, "next_token": longest})
+    assert (response.status_code, response.json()["error"]["code"]) == PASSED
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -186,7 +196,7 @@ class BrokenBackend:
         raise RuntimeError("SELECT secret FROM orders failed at /srv/duckdb")
 
 
-def test_unexpected_error_is_a_bare_500(tmp_path: Path) -> None:
+def test_unexpected_error_is_a_bare_500(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(Settings(output_path=str(tmp_path)), backend=BrokenBackend())  # type: ignore[arg-type]
     with TestClient(app, raise_server_exceptions=False) as client:
         for path in ("/sales-by-product", "/orders/C1"):
@@ -200,6 +210,8 @@ def test_unexpected_error_is_a_bare_500(tmp_path: Path) -> None:
                     }
                 },
             )
+    logged = [(r.getMessage(), getattr(r, "path", None)) for r in caplog.records if r.exc_info]
+    assert logged == [("unhandled error", "/sales-by-product"), ("unhandled error", "/orders/C1")]
 
 
 class EmptyBackend:
