@@ -9,7 +9,6 @@ the job has not written yet is an empty view with the right columns.
 
 from __future__ import annotations
 
-import glob
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from sqlglot import exp
 from athena.catalog import NamedQuery, ParamValue, QueryError, load_query, named_values, to_named
 from athena.ddl import VIEWS as VIEW_TABLES
 from athena.ddl import hive_type
-from transforms.schemas import TABLES
+from transforms.layout import MANIFEST_DIR, MANIFEST_NAME, local_path, parse_manifest
+from transforms.tables import PUBLIC_TABLES as TABLES
 
 # Athena names that are not a job output folder: the seed's name for the orders table.
 VIEWS = {view: f"SELECT * FROM {table}" for view, (table, _why) in VIEW_TABLES.items()}  # noqa: S608
@@ -50,20 +50,38 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _parquet_glob(root: Path, name: str) -> str:
-    """``<root>/<table>/<col>=*/…/*.parquet``: partition folders only, as Athena reads them
-    (``_staging`` and other ``_``-prefixed folders never match)."""
-    return "/".join([str(root / name), *[f"{c}=*" for c in TABLES[name][1]], "*.parquet"])
+def current_partitions(root: Path, name: str) -> list[tuple[str, list[str]]]:
+    """``(partition path, its current data files)`` of a table: what its partitions'
+    manifests list, as Athena reads them. Each manifest is replaced atomically by a
+    commit, so every partition is read entirely old or entirely new (docs/tables.md)."""
+    return manifest_partitions(root / name)
 
 
-def _view_sql(root: Path, name: str) -> str:
+def manifest_partitions(table_root: Path) -> list[tuple[str, list[str]]]:
+    base = table_root / MANIFEST_DIR
+    found = []
+    for manifest in sorted(base.rglob(MANIFEST_NAME)):
+        try:
+            text = manifest.read_text(encoding="utf-8")
+        except FileNotFoundError:  # the partition was emptied since the listing
+            continue
+        relative = manifest.parent.relative_to(base).as_posix()
+        found.append((relative, [local_path(uri) for uri in parse_manifest(text)]))
+    return found
+
+
+def current_files(root: Path, name: str) -> list[str]:
+    return [file for _path, files in current_partitions(root, name) for file in files]
+
+
+def _view_sql(name: str, files: list[str]) -> str:
     hive_types = ", ".join(
         f"{column}: '{'DATE' if column.endswith('_date') else 'VARCHAR'}'"
-        for column in TABLES[name][1]
+        for column in TABLES[name].partitions
     )
-    source = _sql_string(_parquet_glob(root, name))
+    sources = ", ".join(_sql_string(path) for path in files)
     return (
-        f"CREATE VIEW {name} AS SELECT * FROM read_parquet({source}, "  # noqa: S608 - our own path
+        f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{sources}], "  # noqa: S608 - our paths
         f"hive_partitioning = true, hive_types = {{{hive_types}}})"
     )
 
@@ -73,7 +91,7 @@ def _empty_view_sql(name: str) -> str:
     columns = ", ".join(
         f"CAST(NULL AS {exp.DataType.build(hive_type(f.dataType), dialect='spark').sql('duckdb')})"
         f" AS {f.name}"
-        for f in TABLES[name][0].fields
+        for f in TABLES[name].schema.fields
     )
     return f"CREATE VIEW {name} AS SELECT {columns} WHERE false"
 
@@ -84,9 +102,9 @@ def check_output(root: Path) -> None:
         raise OutputMissingError(
             f"output folder {root} does not exist: run the job first (make run)"
         )
-    if not glob.glob(_parquet_glob(root, "orders")):
+    if not current_files(root, "orders"):
         raise OutputMissingError(
-            f"no job output in {root}: no {root}/orders/order_date=*/channel=*/*.parquet; "
+            f"no job output in {root}: no {root}/orders/{MANIFEST_DIR}/…/{MANIFEST_NAME}; "
             "run the job first (make run), or point at the job's --output_path"
         )
 
@@ -100,10 +118,8 @@ class LocalAthena:
         self.connection = duckdb.connect()
         self.connection.execute("SET TimeZone = 'UTC'")
         for name in TABLES:
-            present = glob.glob(_parquet_glob(self.root, name))
-            self.connection.execute(
-                _view_sql(self.root, name) if present else _empty_view_sql(name)
-            )
+            files = current_files(self.root, name)
+            self.connection.execute(_view_sql(name, files) if files else _empty_view_sql(name))
         for name, select in VIEWS.items():
             self.connection.execute(f"CREATE VIEW {name} AS {select}")
 

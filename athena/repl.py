@@ -17,7 +17,7 @@ from sqlglot.errors import SqlglotError
 from athena.catalog import query_names
 from athena.cli import format_table
 from athena.local import VIEWS, LocalAthena, QueryResult
-from transforms.schemas import TABLES
+from transforms.tables import PUBLIC_TABLES as TABLES
 
 EXAMPLE = "SELECT client_id, COUNT(*) AS total_orders FROM processed_orders GROUP BY client_id;"
 COMMANDS = ("help", "quit", "exit")

@@ -3,6 +3,9 @@
 Spark cannot project partitions, so the Athena DDL is translated with sqlglot
 (athena -> spark) after dropping the ``projection.*`` table properties (documented in
 docs/athena.md), and partitions are discovered with ``MSCK REPAIR TABLE`` instead.
+Spark's Hive reader does not follow symlink manifests to Parquet files (Athena and Trino
+do), so queries read temporary views of the same manifests: one branch per partition, so
+a date filter prunes partitions as Athena's projection does.
 Queries bind their values as Spark named parameters (``:p1…``), never as SQL text.
 """
 
@@ -10,15 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import reduce
+from pathlib import Path
 
 import sqlglot
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from sqlglot import exp
 
 from athena.catalog import NamedQuery, ParamValue, load_query, named_values, to_named
-from athena.ddl import DATABASE, render_ddl
-from athena.local import QueryResult
-from transforms.schemas import TABLES
+from athena.ddl import DATABASE, VIEWS, render_ddl
+from athena.local import QueryResult, current_partitions
+from transforms.frames import empty_frame
+from transforms.layout import local_path, partition_of
+from transforms.tables import PUBLIC_TABLES as TABLES
+from transforms.tables import Table
 
 # Athena-only table properties: meaningless to the Hive metastore, so left out.
 ATHENA_ONLY_PROPERTIES = ("projection.", "storage.location.template")
@@ -57,7 +66,38 @@ def create_tables(spark: SparkSession, processed_location: str) -> list[str]:
         repair = f"MSCK REPAIR TABLE {DATABASE}.{name}"
         spark.sql(repair)
         executed.append(repair)
+    register_current_views(spark, processed_location)
     return executed
+
+
+def current_frame(spark: SparkSession, root: Path, table: Table) -> DataFrame:
+    """The table's current rows: a union of one scan per partition, its values as literals."""
+    branches = []
+    for relative, files in current_partitions(root, table.name):
+        values = partition_of(relative, table.partitions)
+        scan = spark.read.schema(table.data_schema).parquet(*files)
+        branches.append(
+            scan.select(
+                *table.data_columns,
+                *[
+                    F.lit(values[c]).cast(table.partition_type(c)).alias(c)
+                    for c in table.partitions
+                ],
+            )
+        )
+    if not branches:
+        return empty_frame(spark, table.schema)
+    return reduce(DataFrame.unionByName, branches)
+
+
+def register_current_views(spark: SparkSession, processed_location: str) -> None:
+    """Temporary views (they shadow the catalog tables in unqualified names) of the current
+    version of every table and view."""
+    root = Path(local_path(processed_location))
+    for name, table in TABLES.items():
+        current_frame(spark, root, table).createOrReplaceTempView(name)
+    for view, (table_name, _why) in VIEWS.items():
+        spark.table(table_name).createOrReplaceTempView(view)
 
 
 @contextmanager

@@ -9,60 +9,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
-import secrets
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from awsglue.utils import getResolvedOptions
 from pyspark.sql import SparkSession
 
 from transforms.jsonlog import configure_logging
-from transforms.pipeline import Run, RunSettings
+from transforms.layout import RUNS_DIR
+from transforms.options import JobArgumentError, JobOptions
+from transforms.pipeline import Run, RunOutcome
 from transforms.report import build_report
+from transforms.storage import Storage
 
 log = logging.getLogger("process_orders")
 
-RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.=-]{1,128}$")
-REQUIRED_ARGS = ("input_path", "output_path")
-OPTIONAL_ARGS = ("rejected_path", "run_id", "JOB_NAME")
-
-
-class JobArgumentError(ValueError):
-    """The job was started with unusable arguments."""
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    input_path: str
-    output_path: str
-    rejected_path: str
-    run_id: str
-    job_name: str | None
-
-    @classmethod
-    def from_argv(cls, argv: Sequence[str], now: dt.datetime) -> JobOptions:
-        """Glue-style ``--name value`` arguments; optional ones only when present."""
-        present = [name for name in OPTIONAL_ARGS if f"--{name}" in argv]
-        try:
-            args = getResolvedOptions(list(argv), [*REQUIRED_ARGS, *present])
-        except Exception as err:  # GlueArgumentError, raised for missing arguments
-            raise JobArgumentError(f"bad job arguments: {err}") from err
-        output_path = args["output_path"].rstrip("/")
-        run_id = args.get("run_id") or f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
-        if not RUN_ID_PATTERN.match(run_id):
-            raise JobArgumentError(f"--run_id must match {RUN_ID_PATTERN.pattern}: {run_id!r}")
-        return cls(
-            input_path=args["input_path"],
-            output_path=output_path,
-            rejected_path=(args.get("rejected_path") or f"{output_path}/rejected_orders").rstrip(
-                "/"
-            ),
-            run_id=run_id,
-            job_name=args.get("JOB_NAME"),
-        )
+SESSION_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # The row rules compile to one ~12 KB method; the JVM never JIT-compiles methods over
+    # 8,000 bytes, so at Spark's default limit (64 KB) it ran interpreted. At 8,000 Spark
+    # splits such stages into smaller methods instead: ~30% less CPU for the rules
+    # (docs/performance.md). The same on Glue and locally; the split sizes and shuffle
+    # width depend on the run and are set per run by transforms/tuning.py.
+    "spark.sql.codegen.hugeMethodLimit": "8000",
+}
 
 
 def _is_glue(spark: SparkSession) -> bool:
@@ -89,74 +61,75 @@ def start_session(options: JobOptions, argv: Sequence[str]) -> tuple[SparkSessio
     return spark, job
 
 
-SESSION_SETTINGS = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    # The row rules compile to one ~12 KB method; the JVM never JIT-compiles methods over
-    # 8,000 bytes, so at Spark's default limit (64 KB) it ran interpreted. At 8,000 Spark
-    # splits such stages into smaller methods instead: ~30% less CPU for the rules
-    # (docs/performance.md). The same on Glue and locally; the split sizes and shuffle
-    # width depend on the run and are set per run by transforms/tuning.py.
-    "spark.sql.codegen.hugeMethodLimit": "8000",
-}
+def report_for(
+    options: JobOptions, outcome: RunOutcome | None, error: str | None = None
+) -> dict[str, Any]:
+    return build_report(
+        run_id=options.run_id,
+        started_at=options.started_at.replace(tzinfo=dt.UTC),
+        ended_at=dt.datetime.now(dt.UTC),
+        status="failed" if outcome is None else "succeeded",
+        input_path=options.input_path,
+        output_path=options.output_path,
+        entries=[] if outcome is None else outcome.entries,
+        partitions_written={} if outcome is None else outcome.partitions_written,
+        error=error,
+        commit_id=None if outcome is None else outcome.commit_id,
+    )
 
 
 def write_report(run: Run, report: dict[str, Any]) -> str:
-    path = f"{run.output}/_runs/{run.settings.run_id}.json"
+    path = f"{run.output}/{RUNS_DIR}/{run.options.run_id}.json"
     run.storage.write_text(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the job; returns the run report, or exits non-zero with a one-line reason."""
+def one_line(err: Exception) -> str:
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+
+
+def fail(options: JobOptions, run: Run | None, err: Exception) -> SystemExit:
+    """Finish or undo what the run left (never committed data), report it, and exit."""
+    reason = one_line(err)
+    try:
+        if run is not None:
+            run.abandon()
+            write_report(run, report_for(options, None, reason))
+    except Exception as cleanup_err:
+        log.error("cleanup after failure failed", extra={"error": one_line(cleanup_err)})
+    log.error("run failed", extra={"run_id": options.run_id, "error": reason})
+    return SystemExit(f"run {options.run_id} failed: {reason}")
+
+
+def main(argv: Sequence[str] | None = None, storage: Storage | None = None) -> dict[str, Any]:
+    """Run the job; returns the run report, or exits non-zero with a one-line reason.
+
+    ``storage`` replaces the Hadoop file-system access (the fault-injection tests)."""
     configure_logging()
     argv = list(sys.argv if argv is None else argv)
-    started_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        options = JobOptions.from_argv(argv, started_at)
+        options = JobOptions.from_argv(argv, dt.datetime.now(dt.UTC))
     except JobArgumentError as err:
         log.error("run rejected", extra={"error": str(err)})
         raise SystemExit(str(err)) from err
     spark, job = start_session(options, argv)
-    settings = RunSettings(
-        options.run_id,
-        options.input_path,
-        options.output_path,
-        options.rejected_path,
-        started_at.replace(tzinfo=None),
-    )
-    run = Run(spark, settings)
     log.info("run started", extra={"run_id": options.run_id, "input_path": options.input_path})
-    report_args: dict[str, Any] = {
-        "run_id": options.run_id,
-        "started_at": started_at,
-        "input_path": options.input_path,
-        "output_path": options.output_path,
-    }
+    run = None
     try:
+        run = Run(spark, options, storage)
         outcome = run.execute()
     except Exception as err:
-        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-        run.discard_staging()
-        report = build_report(
-            **report_args,
-            ended_at=dt.datetime.now(dt.UTC),
-            status="failed",
-            entries=[],
-            partitions_written={},
-            error=reason,
+        raise fail(options, run, err) from err
+    report = report_for(options, outcome)
+    try:
+        path = write_report(run, report)
+    except Exception as err:  # the data is committed; only the report is missing
+        log.error(
+            "run report not written", extra={"run_id": options.run_id, "error": one_line(err)}
         )
-        write_report(run, report)
-        log.error("run failed", extra={"run_id": options.run_id, "error": reason})
-        raise SystemExit(f"run {options.run_id} failed: {reason}") from err
-    report = build_report(
-        **report_args,
-        ended_at=dt.datetime.now(dt.UTC),
-        status="succeeded",
-        entries=outcome.entries,
-        partitions_written=outcome.partitions_written,
-    )
-    path = write_report(run, report)
+        raise SystemExit(
+            f"run {options.run_id} committed, but its report was not written: {one_line(err)}"
+        ) from err
     log.info("run finished", extra={"run_id": options.run_id, "report": path, **report["totals"]})
     if job is not None:
         job.commit()

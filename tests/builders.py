@@ -10,11 +10,12 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from transforms.frames import empty_frame
-from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA, TABLES
+from tests.output import table_frame
+from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA
 
 RUN_DATE = dt.date(2026, 11, 28)
 INGESTED_AT = dt.datetime(2026, 11, 28, 6, 0, 0)
+UPLOADED_AT = dt.datetime(2026, 11, 28, 5, 0, 0)
 
 VALID_RAW: dict[str, Any] = {
     "order_id": "ORD-1",
@@ -51,6 +52,7 @@ def order_row(**changes: Any) -> tuple[Any, ...]:
         "line_total": None,
         "status": "delivered",
         "source_file": "file:///in/a.csv",
+        "source_modified_at": UPLOADED_AT,
         "ingested_at": INGESTED_AT,
         "order_date": dt.date(2026, 11, 20),
         "channel": "online",
@@ -66,15 +68,10 @@ def orders_frame(spark: SparkSession, *rows: tuple[Any, ...]) -> DataFrame:
 
 
 def read_output_table(spark: SparkSession, output_dir: Path | str, table_name: str) -> DataFrame:
-    """The current rows of one job output table (empty when the job never wrote it).
+    """The current rows of one job output table (what its manifests list).
 
-    Every test that reads a table the job wrote goes through here, so a change of the
-    storage layout (folders today, manifests of immutable files tomorrow) is made once.
-    ``output_dir`` is the table's parent folder (``--output_path``, or the parent of
-    ``--rejected_path`` with ``table_name`` its last part).
+    Every test that reads a table the job wrote goes through here (or ``tests.output``), so
+    the storage layout is known in one place. ``output_dir`` is the table's parent folder
+    (``--output_path``, or the parent of ``--rejected_path`` with ``table_name`` its last part).
     """
-    schema, _ = TABLES[table_name]
-    root = Path(output_dir) / table_name
-    if not root.exists():
-        return empty_frame(spark, schema)
-    return spark.read.schema(schema).option("basePath", str(root)).parquet(str(root))
+    return table_frame(spark, Path(output_dir), table_name)

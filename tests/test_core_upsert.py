@@ -1,55 +1,146 @@
-"""orders: latest version per (order_id, product_id), partition moves, idempotent re-sends."""
+"""orders: the newest upload's version per (order_id, product_id), partition moves,
+idempotent re-sends, and the key index that finds moved lines."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from chispa import assert_df_equality
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
-from tests.builders import INGESTED_AT, order_row, orders_frame
-from transforms.contract import ORDER_KEY
-from transforms.core import latest_line_per_key, touched_partitions, upsert_orders
-from transforms.schemas import ORDERS_PARTITIONS
+from tests.builders import INGESTED_AT, UPLOADED_AT, order_row, orders_frame
+from transforms.core import (
+    KEY_BUCKETS,
+    key_index_rows,
+    latest_line_per_key,
+    touched_partitions,
+    updated_key_index,
+    upsert_orders,
+    with_source_modified_at,
+)
+from transforms.schemas import KEY_INDEX_SCHEMA
 
 LATER = dt.datetime(2026, 11, 29, 6, 0, 0)
+EARLIER_UPLOAD = UPLOADED_AT - dt.timedelta(hours=3)
+LATER_UPLOAD = UPLOADED_AT + dt.timedelta(hours=3)
 DAY1, DAY2 = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 
 
-def test_latest_file_in_path_order_wins_within_a_run(spark: SparkSession) -> None:
+def upsert(existing: DataFrame, incoming: DataFrame) -> DataFrame:
+    return incoming.transform(upsert_orders(existing))
+
+
+def test_newest_upload_wins_within_a_run_whatever_the_path_order(spark: SparkSession) -> None:
     lines = orders_frame(
         spark,
-        order_row(status="pending", source_file="file:///in/2026-11-20.csv"),
-        order_row(status="shipped", source_file="file:///in/2026-11-22.csv"),
-        order_row(status="confirmed", source_file="file:///in/2026-11-21.csv"),
-        order_row(product_id="P02", source_file="file:///in/2026-11-20.csv"),
+        order_row(status="pending", source_file="file:///in/z.csv", source_modified_at=UPLOADED_AT),
+        order_row(
+            status="shipped", source_file="file:///in/a.csv", source_modified_at=LATER_UPLOAD
+        ),
+        order_row(product_id="P02", source_file="file:///in/z.csv"),
     )
     expected = orders_frame(
         spark,
-        order_row(status="shipped", source_file="file:///in/2026-11-22.csv"),
-        order_row(product_id="P02", source_file="file:///in/2026-11-20.csv"),
+        order_row(
+            status="shipped", source_file="file:///in/a.csv", source_modified_at=LATER_UPLOAD
+        ),
+        order_row(product_id="P02", source_file="file:///in/z.csv"),
     )
     assert_df_equality(latest_line_per_key(lines), expected, ignore_row_order=True)
 
 
-def test_update_replaces_the_old_version(spark: SparkSession) -> None:
-    existing = orders_frame(spark, order_row(), order_row(product_id="P02"))
-    incoming = orders_frame(
-        spark, order_row(status="returned", source_file="file:///in/b.csv", ingested_at=LATER)
+def test_equal_upload_times_fall_back_to_the_later_path(spark: SparkSession) -> None:
+    lines = orders_frame(
+        spark,
+        order_row(status="shipped", source_file="file:///in/2026-11-22.csv"),
+        order_row(status="pending", source_file="file:///in/2026-11-20.csv"),
     )
     expected = orders_frame(
-        spark,
-        order_row(product_id="P02"),
-        order_row(status="returned", source_file="file:///in/b.csv", ingested_at=LATER),
+        spark, order_row(status="shipped", source_file="file:///in/2026-11-22.csv")
     )
-    assert_df_equality(incoming.transform(upsert_orders(existing)), expected, ignore_row_order=True)
+    assert_df_equality(latest_line_per_key(lines), expected)
+
+
+def test_update_replaces_the_old_version(spark: SparkSession) -> None:
+    existing = orders_frame(spark, order_row(), order_row(product_id="P02"))
+    newer = order_row(
+        status="returned",
+        source_file="file:///in/b.csv",
+        source_modified_at=LATER_UPLOAD,
+        ingested_at=LATER,
+    )
+    expected = orders_frame(spark, order_row(product_id="P02"), newer)
+    actual = upsert(existing, orders_frame(spark, newer))
+    assert_df_equality(actual, expected, ignore_row_order=True)
+
+
+def test_older_upload_processed_later_never_overwrites_a_newer_version(
+    spark: SparkSession,
+) -> None:
+    existing = orders_frame(spark, order_row(status="delivered", source_modified_at=LATER_UPLOAD))
+    late_but_older = orders_frame(
+        spark,
+        order_row(
+            status="pending",
+            source_file="file:///in/z-old.csv",
+            source_modified_at=EARLIER_UPLOAD,
+            ingested_at=LATER,
+            order_date=DAY2,
+        ),
+    )
+    assert_df_equality(upsert(existing, late_but_older), existing)
+
+
+def test_same_upload_time_later_path_wins_across_runs(spark: SparkSession) -> None:
+    existing = orders_frame(spark, order_row(status="pending", source_file="file:///in/b.csv"))
+    older_path = orders_frame(
+        spark, order_row(status="shipped", source_file="file:///in/a.csv", ingested_at=LATER)
+    )
+    assert_df_equality(upsert(existing, older_path), existing)
 
 
 def test_unchanged_resend_keeps_first_ingested_at(spark: SparkSession) -> None:
     existing = orders_frame(spark, order_row())
-    incoming = orders_frame(spark, order_row(ingested_at=LATER))
-    merged = incoming.transform(upsert_orders(existing))
+    merged = upsert(existing, orders_frame(spark, order_row(ingested_at=LATER)))
     assert_df_equality(merged, orders_frame(spark, order_row(ingested_at=INGESTED_AT)))
+
+
+def test_moved_line_leaves_its_old_partition(spark: SparkSession) -> None:
+    existing = orders_frame(spark, order_row(order_date=DAY1, channel="online"))
+    moved = order_row(
+        order_date=DAY2, channel="store", source_modified_at=LATER_UPLOAD, ingested_at=LATER
+    )
+    assert_df_equality(upsert(existing, orders_frame(spark, moved)), orders_frame(spark, moved))
+
+
+def test_source_modified_at_is_the_files_upload_time(spark: SparkSession) -> None:
+    lines = orders_frame(
+        spark,
+        order_row(source_file="file:///in/a.csv", source_modified_at=None),
+        order_row(product_id="P02", source_file="file:///in/b.csv", source_modified_at=None),
+    )
+    uploaded = {"file:///in/a.csv": EARLIER_UPLOAD, "file:///in/b.csv": LATER_UPLOAD}
+    expected = orders_frame(
+        spark,
+        order_row(source_file="file:///in/a.csv", source_modified_at=EARLIER_UPLOAD),
+        order_row(
+            product_id="P02", source_file="file:///in/b.csv", source_modified_at=LATER_UPLOAD
+        ),
+    )
+    actual = lines.transform(with_source_modified_at(uploaded)).select(*expected.columns)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def index_frame(spark: SparkSession, orders: DataFrame) -> DataFrame:
+    return spark.createDataFrame(orders.transform(key_index_rows).collect(), KEY_INDEX_SCHEMA)
+
+
+def test_key_index_buckets_are_in_range_and_stable(spark: SparkSession) -> None:
+    orders = orders_frame(spark, *[order_row(order_id=f"ORD-{n}") for n in range(50)])
+    first = index_frame(spark, orders).collect()
+    assert {r["key_bucket"] for r in first} <= set(range(KEY_BUCKETS))
+    assert len({r["key_bucket"] for r in first}) > 1
+    assert first == index_frame(spark, orders).collect()
 
 
 def test_touched_partitions_include_where_a_moved_line_leaves(spark: SparkSession) -> None:
@@ -59,22 +150,24 @@ def test_touched_partitions_include_where_a_moved_line_leaves(spark: SparkSessio
         order_row(order_id="ORD-9", order_date=DAY1, channel="phone"),
     )
     incoming = orders_frame(spark, order_row(order_date=DAY2, channel="store"))
-    keys = existing.select(*ORDER_KEY, *ORDERS_PARTITIONS)
     expected = spark.createDataFrame(
         [(DAY2, "store"), (DAY1, "online")], "order_date date, channel string"
     )
     assert_df_equality(
-        incoming.transform(touched_partitions(keys)),
+        incoming.transform(touched_partitions(index_frame(spark, existing))),
         expected,
         ignore_row_order=True,
         ignore_nullable=True,
     )
 
 
-def test_moved_line_leaves_its_old_partition(spark: SparkSession) -> None:
-    existing = orders_frame(spark, order_row(order_date=DAY1, channel="online"))
-    incoming = orders_frame(spark, order_row(order_date=DAY2, channel="store", ingested_at=LATER))
-    merged = incoming.transform(upsert_orders(existing))
-    assert_df_equality(
-        merged, orders_frame(spark, order_row(order_date=DAY2, channel="store", ingested_at=LATER))
+def test_key_index_follows_a_moved_line_and_keeps_other_keys(spark: SparkSession) -> None:
+    other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
+    index = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1), other))
+    incoming = orders_frame(spark, order_row(order_date=DAY2, channel="store"))
+    rewritten = incoming  # the upsert's rows of every touched partition
+    expected = index_frame(
+        spark, orders_frame(spark, other, order_row(order_date=DAY2, channel="store"))
     )
+    actual = index.transform(updated_key_index(rewritten, incoming))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)

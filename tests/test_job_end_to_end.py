@@ -4,7 +4,6 @@ idempotent re-runs, touched-partition rewrites, file-level rejects and failures.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,14 @@ from glue_jobs.process_orders import main
 from tests.builders import read_output_table
 from tests.conftest import SAMPLE_DIR
 from tests.oracle import sample_orders
-from transforms.schemas import TABLES
+from tests.output import (
+    copy_output,
+    partition_files,
+    referenced_parquet,
+    stored_parquet,
+    table_rows,
+)
+from transforms.tables import TABLES
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
 
@@ -26,16 +32,13 @@ def run_job(input_path: Path, output: Path, *extra: str) -> dict[str, Any]:
     )
 
 
-def table_rows(spark: SparkSession, output: Path, name: str) -> list[tuple]:
-    return sorted(tuple(r) for r in read_output_table(spark, output, name).collect())
-
-
 def parquet_files(output: Path) -> dict[str, list[str]]:
-    """Partition folder -> its Parquet file names."""
-    found: dict[str, list[str]] = {}
-    for file in sorted(output.rglob("*.parquet")):
-        found.setdefault(str(file.parent.relative_to(output)), []).append(file.name)
-    return found
+    """``<table>/<partition>`` -> the names of the files its manifest lists."""
+    return {
+        f"{name}/{partition}": sorted(Path(f).name for f in files)
+        for name in TABLES
+        for partition, files in partition_files(output / name).items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +85,20 @@ def test_sample_run_writes_every_row_somewhere(
     assert sorted(tuple(r) for r in orders) == expected
 
 
-def test_one_parquet_file_per_partition_and_no_staging_left(sample_run: tuple[Path, dict]) -> None:
+def test_one_parquet_file_per_partition_and_no_file_left_unreferenced(
+    sample_run: tuple[Path, dict],
+) -> None:
     output, _ = sample_run
     files = parquet_files(output)
     assert files and all(len(names) == 1 for names in files.values())
-    assert not list(output.rglob("_staging"))
+    assert stored_parquet(output) == referenced_parquet(output)
 
 
 def test_update_file_moves_a_line_to_its_new_partition(
     spark: SparkSession, sample_run: tuple[Path, dict]
 ) -> None:
     output, _ = sample_run
-    located = {(r[0], r[2]): (str(r[9]), r[10], r[6]) for r in table_rows(spark, output, "orders")}
+    located = {(r[0], r[2]): (str(r[10]), r[11], r[6]) for r in table_rows(spark, output, "orders")}
     assert located[("ORD-1008", "P0001")] == ("2026-11-22", "store", "delivered")
     assert located[("ORD-1005", "P0002")] == ("2026-11-21", "phone", "cancelled")
 
@@ -115,7 +120,7 @@ def test_rerun_of_same_input_changes_no_table(
 ) -> None:
     first, _ = sample_run
     output = tmp_path / "out"
-    shutil.copytree(first, output)
+    copy_output(first, output)
     before = {name: table_rows(spark, output, name) for name in TABLES}
     report = run_job(SAMPLE_DIR, output, "--run_id", "sample-2")
     assert report["status"] == "succeeded"
@@ -137,9 +142,11 @@ def test_upsert_across_runs_moves_line_and_drops_emptied_partitions(
     run_job(_write(tmp_path / "in1", "a.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20"), output)
     run_job(_write(tmp_path / "in2", "b.csv", "O1,C1,P1,store,1,2.00,shipped,2026-11-21"), output)
     orders = table_rows(spark, output, "orders")
-    assert [(r[0], r[6], str(r[9]), r[10]) for r in orders] == [
+    assert [(r[0], r[6], str(r[10]), r[11]) for r in orders] == [
         ("O1", "shipped", "2026-11-21", "store")
     ]
+    assert list(partition_files(output / "orders")) == ["order_date=2026-11-21/channel=store"]
+    assert list(partition_files(output / "sales_by_client")) == ["order_date=2026-11-21"]
     assert [str(r[4]) for r in table_rows(spark, output, "sales_by_client")] == ["2026-11-21"]
     for name in ("order_status_daily", "sales_by_product_channel"):
         assert {str(r[-1]) for r in table_rows(spark, output, name)} == {"2026-11-21"}
@@ -182,7 +189,9 @@ def test_rejected_file_does_not_stop_other_files(
         "run started",
         "file result",
         "file result",
-        *["partitions written"] * 5,
+        "run committed",
+        *["partitions written"] * len(TABLES),
+        "swept",
         "run finished",
     ]
     assert events[1]["reason"] == "missing_columns"
@@ -210,7 +219,7 @@ def test_failed_run_exits_nonzero_and_leaves_tables_untouched(
         run_job(folder, output, "--run_id", "broken-1")
     assert "run broken-1 failed" in str(failure.value)
     assert not parquet_files(output)
-    assert not list(output.rglob("_staging"))
+    assert not stored_parquet(output)
     report = json.loads((output / "_runs" / "broken-1.json").read_text())
     assert report["status"] == "failed" and report["error"]
 

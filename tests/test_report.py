@@ -103,6 +103,7 @@ def test_report_is_exactly_the_documented_shape() -> None:
     )
     assert report == {
         "run_id": "r2",
+        "commit_id": None,
         "status": "failed",
         "error": "boom",
         "started_at": "2026-11-28T06:00:00+00:00",

@@ -1,45 +1,89 @@
 """Core: the ``orders`` table, one row per order line ``(order_id, product_id)``.
 
-A re-sent line is a status update, not a new sale: the version from the most recently
-ingested file wins (files of one run in path order), and it replaces the old version
-wherever it lives, even in another ``order_date``/``channel`` partition.
+A re-sent line is a status update, not a new sale. Versions are ordered by their file's
+upload time (``source_modified_at``: S3 ``LastModified``, a local file's mtime), then by
+the file's path: the newest upload wins however late it is processed, and equal times
+fall back to the path, deterministically. (Within one file a key has one valid line: a
+later one is quarantined as ``duplicate_key``, so no position inside a file is needed.)
+The winner replaces the old version wherever it lives, even in another partition.
+
+``orders_key_index`` maps each key to its partition, bucketed by a hash of the key, so a
+run reads only the buckets of its incoming keys to find the lines it moves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.contract import ORDER_KEY
-from transforms.schemas import ORDERS_PARTITIONS, ORDERS_SCHEMA
+from transforms.schemas import KEY_INDEX_SCHEMA, ORDERS_PARTITIONS, ORDERS_SCHEMA
 
 ORDERS_COLUMNS = tuple(ORDERS_SCHEMA.fieldNames())
+KEY_INDEX_COLUMNS = tuple(KEY_INDEX_SCHEMA.fieldNames())
 # What makes two versions of a line the same version (everything but when it arrived).
 VERSION_COLUMNS = tuple(c for c in ORDERS_COLUMNS if c != "ingested_at")
+# Buckets of the key index: a run reads at most this many small files to find moves.
+KEY_BUCKETS = 64
+
+
+def newest_first() -> list[Column]:
+    """The version order of a line, newest first."""
+    return [F.col("source_modified_at").desc(), F.col("source_file").desc()]
+
+
+def key_bucket(order_id: Column, product_id: Column) -> Column:
+    """Stable across runs and Spark versions (xxhash64 of the key)."""
+    return F.pmod(F.xxhash64(order_id, product_id), F.lit(KEY_BUCKETS)).cast("int")
+
+
+def with_source_modified_at(
+    modified: Mapping[str, dt.datetime],
+) -> Callable[[DataFrame], DataFrame]:
+    """Each line's file upload time (``modified``: file URI -> naive UTC time)."""
+    epoch = dt.datetime(1970, 1, 1)
+    pairs = [
+        item
+        for path, at in sorted(modified.items())
+        for item in (F.lit(path), F.lit((at - epoch) // dt.timedelta(microseconds=1)))
+    ]
+
+    def _with(lines: DataFrame) -> DataFrame:
+        micros = F.create_map(*pairs)[F.col("source_file")] if pairs else F.lit(None)
+        return lines.withColumn("source_modified_at", F.timestamp_micros(micros.cast("bigint")))
+
+    return _with
 
 
 def latest_line_per_key(lines: DataFrame) -> DataFrame:
-    """Of one run's valid lines, keep each key's line from the last file in path order."""
-    newest_file_first = Window.partitionBy(*ORDER_KEY).orderBy(F.col("source_file").desc())
+    """Of one run's valid lines, keep each key's newest version."""
+    newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
     return (
-        lines.withColumn("_rank", F.row_number().over(newest_file_first))
+        lines.withColumn("_rank", F.row_number().over(newest))
         .where(F.col("_rank") == 1)
         .select(*ORDERS_COLUMNS)
     )
 
 
-def touched_partitions(existing_keys: DataFrame) -> Callable[[DataFrame], DataFrame]:
-    """Partitions an upsert must rewrite: where incoming lines go, and where they leave."""
+def incoming_buckets(incoming: DataFrame) -> DataFrame:
+    """The key-index buckets a run's lines fall in (one ``key_bucket`` column)."""
+    return incoming.select(
+        key_bucket(F.col("order_id"), F.col("product_id")).alias("key_bucket")
+    ).distinct()
+
+
+def touched_partitions(index: DataFrame) -> Callable[[DataFrame], DataFrame]:
+    """Partitions an upsert must rewrite: where incoming lines go, and where they live now
+    (``index``: the key-index rows of the incoming keys' buckets)."""
 
     def _touched(incoming: DataFrame) -> DataFrame:
-        leaving = existing_keys.join(
-            incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_semi"
-        )
+        living = index.join(incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_semi")
         return (
             incoming.select(*ORDERS_PARTITIONS)
-            .unionByName(leaving.select(*ORDERS_PARTITIONS))
+            .unionByName(living.select(*ORDERS_PARTITIONS))
             .distinct()
         )
 
@@ -49,16 +93,48 @@ def touched_partitions(existing_keys: DataFrame) -> Callable[[DataFrame], DataFr
 def upsert_orders(existing: DataFrame) -> Callable[[DataFrame], DataFrame]:
     """Merge incoming lines into the existing rows of the touched partitions.
 
-    A line re-sent unchanged keeps its first ``ingested_at``, so a re-run rewrites
+    Per key the newest version wins; on a tie (the same file again) the incoming one. A
+    version equal to the stored one keeps its first ``ingested_at``, so a re-run rewrites
     the same content.
     """
 
     def _upsert(incoming: DataFrame) -> DataFrame:
-        kept = existing.join(incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_anti")
-        first_seen = existing.select(*VERSION_COLUMNS, F.col("ingested_at").alias("_first_seen"))
-        resolved = incoming.join(first_seen, on=list(VERSION_COLUMNS), how="left").withColumn(
-            "ingested_at", F.coalesce("_first_seen", "ingested_at")
+        ranked = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first(), F.col("_incoming").desc())
+        winners = (
+            existing.select(*ORDERS_COLUMNS, F.lit(0).alias("_incoming"))
+            .unionByName(incoming.select(*ORDERS_COLUMNS, F.lit(1).alias("_incoming")))
+            .withColumn("_rank", F.row_number().over(ranked))
+            .where(F.col("_rank") == 1)
         )
-        return kept.select(*ORDERS_COLUMNS).unionByName(resolved.select(*ORDERS_COLUMNS))
+        first_seen = existing.select(*VERSION_COLUMNS, F.col("ingested_at").alias("_first_seen"))
+        return (
+            winners.join(first_seen, on=list(VERSION_COLUMNS), how="left")
+            .withColumn("ingested_at", F.coalesce("_first_seen", "ingested_at"))
+            .select(*ORDERS_COLUMNS)
+        )
 
     return _upsert
+
+
+def key_index_rows(orders: DataFrame) -> DataFrame:
+    """The key-index rows of ``orders`` rows."""
+    return orders.select(
+        *ORDER_KEY,
+        *ORDERS_PARTITIONS,
+        key_bucket(F.col("order_id"), F.col("product_id")).alias("key_bucket"),
+    ).select(*KEY_INDEX_COLUMNS)
+
+
+def updated_key_index(
+    rewritten: DataFrame, incoming: DataFrame
+) -> Callable[[DataFrame], DataFrame]:
+    """The touched buckets after an upsert: their other keys as they were, the incoming keys
+    where their winning version now lives (``rewritten``: every touched partition's rows)."""
+
+    def _update(index: DataFrame) -> DataFrame:
+        keys = incoming.select(*ORDER_KEY)
+        kept = index.join(keys, on=list(ORDER_KEY), how="left_anti")
+        moved = rewritten.join(keys, on=list(ORDER_KEY), how="left_semi").transform(key_index_rows)
+        return kept.select(*KEY_INDEX_COLUMNS).unionByName(moved)
+
+    return _update

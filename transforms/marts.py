@@ -67,10 +67,3 @@ def order_status_daily(orders: DataFrame) -> DataFrame:
         )
         .select("channel", "status", "order_count", "line_count", "units", "amount", "order_date")
     )
-
-
-MARTS = {
-    "sales_by_client": sales_by_client,
-    "sales_by_product_channel": sales_by_product_channel,
-    "order_status_daily": order_status_daily,
-}

@@ -1,94 +1,113 @@
-"""One run of the order job: read → stage → upsert → marts → write, then commit.
+"""One run of the order job: recover → read → stage → upsert → marts → write → commit → sweep.
 
 This is the I/O orchestration the Glue entry script calls; every decision about the
-data is made in the pure transforms it chains.
+data is made in the pure transforms it chains, and every table change goes through the
+commit protocol of transforms/commit.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms.contract import FILE_OK, ORDER_KEY
-from transforms.core import latest_line_per_key, touched_partitions, upsert_orders
+from transforms.commit import TableStore, TableWrite, new_commit_id
+from transforms.contract import FILE_OK
+from transforms.core import (
+    incoming_buckets,
+    latest_line_per_key,
+    touched_partitions,
+    updated_key_index,
+    upsert_orders,
+    with_source_modified_at,
+)
 from transforms.frames import literal_frame
-from transforms.marts import MARTS
+from transforms.layout import PartitionValues, data_dir, partition_dir
+from transforms.options import JobOptions
 from transforms.quarantine import merge_rejected
 from transforms.read import InputFile, inspect_input, read_raw_orders
 from transforms.report import ReasonCount, file_entries
-from transforms.schemas import (
-    ORDERS_PARTITIONS,
-    ORDERS_SCHEMA,
-    REJECTED_ORDERS_PARTITIONS,
-    REJECTED_ORDERS_SCHEMA,
-    TABLES,
-)
 from transforms.staging import kept_for_run, rejected_rows, stage_orders, valid_lines
 from transforms.storage import Storage
+from transforms.table_io import read_current
+from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
 from transforms.tuning import applied, run_settings
-from transforms.write import StagedTable, commit, read_table, write_staging
 
 log = logging.getLogger(__name__)
 
-TOUCHED_SCHEMA = T.StructType(
-    [T.StructField("order_date", T.DateType()), T.StructField("channel", T.StringType())]
-)
 RUN_FILES_SCHEMA = T.StructType([T.StructField("source_file", T.StringType())])
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    run_id: str
-    input_path: str
-    output_path: str
-    rejected_path: str
-    started_at: dt.datetime  # UTC; its date is the run date for date checks and ingest_date
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     entries: list[dict[str, Any]]
     partitions_written: dict[str, int]
+    commit_id: str
+    recovered: list[str]
 
 
 class Run:
     """Holds the session, storage and resolved paths of one run."""
 
-    def __init__(self, spark: SparkSession, settings: RunSettings) -> None:
+    def __init__(
+        self, spark: SparkSession, options: JobOptions, storage: Storage | None = None
+    ) -> None:
         self.spark = spark
-        self.settings = settings
-        self.storage = Storage(spark)
-        self.output = self.storage.qualify(settings.output_path)
+        self.options = options
+        self.storage = storage or Storage(spark)
+        self.output = self.storage.qualify(options.output_path)
         self.roots = {name: f"{self.output}/{name}" for name in TABLES}
-        self.roots["rejected_orders"] = self.storage.qualify(settings.rejected_path)
-        self.run_date = settings.started_at.date()
+        self.roots[REJECTED_ORDERS.name] = self.storage.qualify(options.rejected_path)
+        self.store = TableStore(self.storage, self.output)
+        self.commit_id = new_commit_id(options.run_id)
 
-    def staging(self, table: str) -> str:
-        return f"{self.roots[table]}/_staging/{self.settings.run_id}"
-
-    def discard_staging(self) -> None:
-        """Remove what a failed run staged; the visible tables were never touched."""
-        for table in self.roots:
-            self.storage.delete(self.staging(table))
-            self.storage.delete_if_empty(f"{self.roots[table]}/_staging")
+    def new_files(self, table: Table) -> str:
+        """Where this run writes a table's new files (invisible until the commit)."""
+        return data_dir(self.roots[table.name], self.commit_id)
 
     def execute(self) -> RunOutcome:
-        files = inspect_input(self.storage, self.storage.qualify(self.settings.input_path))
+        recovered = self.store.recover()
+        files = inspect_input(self.storage, self.storage.qualify(self.options.input_path))
         input_bytes = sum(f.size for f in files if f.status == FILE_OK)
         cores = self.spark.sparkContext.defaultParallelism
         with applied(self.spark, run_settings(input_bytes, cores)):
-            return self.load(files)
+            entries, writes = self.load(files)
+        record = self.store.prepare(self.commit_id, self.options.run_id, writes)
+        self.store.commit(record)
+        log.info("run committed", extra={"commit_id": self.commit_id})
+        self.store.apply(record)
+        written = record.partitions_written()
+        for name, n in written.items():
+            log.info("partitions written", extra={"table": name, "partitions": n})
+        self.sweep()
+        return RunOutcome(entries, written, self.commit_id, recovered)
 
-    def load(self, files: list[InputFile]) -> RunOutcome:
+    def sweep(self) -> None:
+        """Delete what no reader needs any more; a failure here loses nothing (next run)."""
+        try:
+            deleted = self.store.sweep(self.roots.values(), self.options.retention, self.commit_id)
+        except Exception as err:
+            log.warning("sweep failed; the next run retries it", extra={"error": str(err)})
+        else:
+            log.info("swept", extra={"files_deleted": deleted})
+
+    def abandon(self) -> None:
+        """After a failure: finish this run's commit if it was recorded, else delete its
+        new files (nothing refers to them). Committed data is never touched."""
+        if self.store.is_committed(self.commit_id):
+            self.store.apply(self.store.read_record(self.commit_id))
+            return
+        for root in self.roots.values():
+            self.storage.delete(data_dir(root, self.commit_id))
+
+    def load(self, files: list[InputFile]) -> tuple[list[dict[str, Any]], list[TableWrite]]:
         staged = (
             read_raw_orders(self.spark, files)
-            .transform(stage_orders(self.run_date, self.settings.started_at))
+            .transform(stage_orders(self.options.run_date, self.options.started_at))
             .transform(kept_for_run)
             .cache()
         )
@@ -97,76 +116,94 @@ class Run:
                 (row["source_file"], row["reject_reason"], row["count"])
                 for row in staged.groupBy("source_file", "reject_reason").count().collect()
             ]
-            tables = [*self.stage_orders_and_marts(staged), self.stage_rejected(staged, files)]
+            writes = [
+                *self.write_orders_and_marts(staged, files),
+                self.write_rejected(staged, files),
+            ]
         finally:
             staged.unpersist()
         entries = file_entries(files, counts)
         for entry in entries:
             log.info("file result", extra=dict(entry))
-        written = {table.name: commit(self.storage, table) for table in tables}
-        for name, n in written.items():
-            log.info("partitions written", extra={"table": name, "partitions": n})
-        return RunOutcome(entries, written)
+        return entries, writes
 
-    def stage_orders_and_marts(self, staged: DataFrame) -> list[StagedTable]:
-        existing = read_table(self.spark, self.storage, self.roots["orders"], ORDERS_SCHEMA)
-        incoming = staged.transform(valid_lines).transform(latest_line_per_key)
-        key_columns = existing.select(*ORDER_KEY, *ORDERS_PARTITIONS)
-        touched = [tuple(r) for r in incoming.transform(touched_partitions(key_columns)).collect()]
-        if not touched:
-            return []
-        touched_frame = literal_frame(self.spark, touched, TOUCHED_SCHEMA)
-        dates = sorted({values[0] for values in touched})
-        same_days = existing.where(F.col("order_date").isin(dates))
-        in_touched = same_days.join(
-            F.broadcast(touched_frame), list(ORDERS_PARTITIONS), "left_semi"
+    def current(self, table: Table, relatives: list[str]) -> DataFrame:
+        return read_current(self.spark, self.store, table, self.roots[table.name], relatives)
+
+    def write_orders_and_marts(self, staged: DataFrame, files: list[InputFile]) -> list[TableWrite]:
+        uploaded = {f.path: f.modified_at for f in files if f.status == FILE_OK}
+        incoming = (
+            staged.transform(valid_lines)
+            .transform(with_source_modified_at(uploaded))
+            .transform(latest_line_per_key)
+            .cache()
         )
-        write_staging(
-            incoming.transform(upsert_orders(in_touched)), self.staging("orders"), ORDERS_PARTITIONS
-        )
-        rewritten = read_table(self.spark, self.storage, self.staging("orders"), ORDERS_SCHEMA)
-        untouched = same_days.join(F.broadcast(touched_frame), list(ORDERS_PARTITIONS), "left_anti")
-        day_orders = rewritten.unionByName(untouched).cache()
         try:
-            for name, mart in MARTS.items():
-                write_staging(day_orders.transform(mart), self.staging(name), TABLES[name][1])
+            buckets = [(r["key_bucket"],) for r in incoming.transform(incoming_buckets).collect()]
+            if not buckets:
+                return []
+            index = self.current(ORDERS_KEY_INDEX, _relatives(ORDERS_KEY_INDEX, buckets)).cache()
+            touched = [tuple(r) for r in incoming.transform(touched_partitions(index)).collect()]
+            touched_paths = _relatives(ORDERS, touched)
+            existing = self.current(ORDERS, touched_paths)
+            self.storage.write_frame(
+                incoming.transform(upsert_orders(existing)),
+                self.new_files(ORDERS),
+                ORDERS.partitions,
+            )
+            rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
+            self.storage.write_frame(
+                index.transform(updated_key_index(rewritten, incoming)),
+                self.new_files(ORDERS_KEY_INDEX),
+                ORDERS_KEY_INDEX.partitions,
+            )
+            index.unpersist()
+            dates = sorted({values[0] for values in touched})
+            self.write_marts(rewritten, set(touched_paths), dates)
+        finally:
+            incoming.unpersist()
+        return [
+            TableWrite(ORDERS, self.roots[ORDERS.name], tuple(touched)),
+            TableWrite(ORDERS_KEY_INDEX, self.roots[ORDERS_KEY_INDEX.name], tuple(buckets)),
+            *[
+                TableWrite(mart, self.roots[mart.name], tuple((d,) for d in dates))
+                for mart in MARTS
+            ],
+        ]
+
+    def write_marts(self, rewritten: DataFrame, touched: set[str], dates: list[Any]) -> None:
+        """Rebuild the marts of every touched date from all of that date's orders."""
+        root = self.roots[ORDERS.name]
+        same_day = [
+            path
+            for d in dates
+            for path in self.store.partitions(root, partition_dir(("order_date",), (d,)))
+        ]
+        untouched = [path for path in same_day if path not in touched]
+        day_orders = rewritten.unionByName(self.current(ORDERS, untouched)).cache()
+        try:
+            for mart in MARTS:
+                assert mart.build is not None
+                self.storage.write_frame(
+                    day_orders.transform(mart.build), self.new_files(mart), mart.partitions
+                )
         finally:
             day_orders.unpersist()
-        orders = StagedTable(
-            "orders",
-            self.roots["orders"],
-            self.staging("orders"),
-            ORDERS_PARTITIONS,
-            tuple(touched),
-        )
-        marts = [
-            StagedTable(
-                name,
-                self.roots[name],
-                self.staging(name),
-                TABLES[name][1],
-                tuple((d,) for d in dates),
-            )
-            for name in MARTS
-        ]
-        return [orders, *marts]
 
-    def stage_rejected(self, staged: DataFrame, files: list[InputFile]) -> StagedTable:
-        root = self.roots["rejected_orders"]
-        existing = read_table(self.spark, self.storage, root, REJECTED_ORDERS_SCHEMA).where(
-            F.col("ingest_date") == F.lit(self.run_date)
-        )
+    def write_rejected(self, staged: DataFrame, files: list[InputFile]) -> TableWrite:
+        partition = (self.options.run_date,)
+        existing = self.current(REJECTED_ORDERS, _relatives(REJECTED_ORDERS, [partition]))
         run_files = literal_frame(
             self.spark, [(f.path,) for f in files if f.status == FILE_OK], RUN_FILES_SCHEMA
         )
-        merged = staged.transform(rejected_rows(self.run_date)).transform(
+        merged = staged.transform(rejected_rows(self.options.run_date)).transform(
             merge_rejected(existing, run_files)
         )
-        write_staging(merged, self.staging("rejected_orders"), REJECTED_ORDERS_PARTITIONS)
-        return StagedTable(
-            "rejected_orders",
-            root,
-            self.staging("rejected_orders"),
-            REJECTED_ORDERS_PARTITIONS,
-            ((self.run_date,),),
+        self.storage.write_frame(
+            merged, self.new_files(REJECTED_ORDERS), REJECTED_ORDERS.partitions
         )
+        return TableWrite(REJECTED_ORDERS, self.roots[REJECTED_ORDERS.name], (partition,))
+
+
+def _relatives(table: Table, values: Sequence[PartitionValues]) -> list[str]:
+    return sorted({partition_dir(table.partitions, v) for v in values})

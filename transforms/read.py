@@ -6,6 +6,7 @@ input is read once however many files a run has.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ class InputFile:
     delimiter: str | None = None
     columns: tuple[str, ...] = ()
     size: int = 0  # bytes, for sizing the run's splits and shuffles
+    modified_at: dt.datetime = dt.datetime(1970, 1, 1)  # upload time (UTC): orders versions
 
 
 def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
@@ -54,7 +56,12 @@ def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
     if not check.ok:
         return InputFile(info.path, FILE_REJECTED, check.reason, check.detail)
     return InputFile(
-        info.path, FILE_OK, delimiter=check.delimiter, columns=check.columns, size=info.size
+        info.path,
+        FILE_OK,
+        delimiter=check.delimiter,
+        columns=check.columns,
+        size=info.size,
+        modified_at=info.modified_at,
     )
 
 

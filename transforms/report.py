@@ -74,11 +74,13 @@ def build_report(
     entries: list[dict[str, Any]],
     partitions_written: Mapping[str, int],
     error: str | None = None,
+    commit_id: str | None = None,
 ) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "status": status,
         "error": error,
+        "commit_id": commit_id,
         "started_at": started_at.isoformat(),
         "ended_at": ended_at.isoformat(),
         "input_path": input_path,

@@ -37,9 +37,25 @@ ORDERS_SCHEMA: Final = T.StructType(
         T.StructField("line_total", AMOUNT, True),
         T.StructField("status", T.StringType(), True),
         T.StructField("source_file", T.StringType(), True),
+        # The source file's upload time (S3 LastModified, a local file's mtime): the order
+        # of versions. The newest upload wins, however late it is processed.
+        T.StructField("source_modified_at", T.TimestampType(), True),
         T.StructField("ingested_at", T.TimestampType(), True),
         T.StructField("order_date", T.DateType(), True),
         T.StructField("channel", T.StringType(), True),
+    ]
+)
+
+# orders_key_index: one row per order line key, naming the orders partition that holds it.
+# Bucketed by a hash of the key, so a run reads only its incoming keys' buckets.
+KEY_INDEX_PARTITIONS: Final = ("key_bucket",)
+KEY_INDEX_SCHEMA: Final = T.StructType(
+    [
+        T.StructField("order_id", T.StringType(), True),
+        T.StructField("product_id", T.StringType(), True),
+        T.StructField("order_date", T.DateType(), True),
+        T.StructField("channel", T.StringType(), True),
+        T.StructField("key_bucket", T.IntegerType(), True),
     ]
 )
 
@@ -94,15 +110,3 @@ REJECTED_ORDERS_SCHEMA: Final = T.StructType(
         T.StructField("ingest_date", T.DateType(), True),
     ]
 )
-
-# Output table name -> (schema, partition columns). The names are the Athena table names.
-TABLES: Final = {
-    "orders": (ORDERS_SCHEMA, ORDERS_PARTITIONS),
-    "sales_by_client": (SALES_BY_CLIENT_SCHEMA, SALES_BY_CLIENT_PARTITIONS),
-    "sales_by_product_channel": (
-        SALES_BY_PRODUCT_CHANNEL_SCHEMA,
-        SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
-    ),
-    "order_status_daily": (ORDER_STATUS_DAILY_SCHEMA, ORDER_STATUS_DAILY_PARTITIONS),
-    "rejected_orders": (REJECTED_ORDERS_SCHEMA, REJECTED_ORDERS_PARTITIONS),
-}

@@ -1,18 +1,29 @@
 """File-system access through Hadoop's FileSystem API: one code path for local files,
-HDFS and S3 (EMRFS on Glue). Driver-side metadata only; data goes through Spark."""
+HDFS and S3 (EMRFS on Glue). Driver-side metadata only; data goes through Spark.
+
+Every method is one "storage call": the commit protocol (transforms/commit.py) is proven
+by failing each call in turn (tests/test_commit_faults.py), so keep I/O inside methods.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+
+from transforms.layout import local_path
 
 
 @dataclass(frozen=True)
 class FileInfo:
     path: str  # qualified URI, the same string Spark's input_file_name() returns
     size: int
+    modified_at: dt.datetime = dt.datetime(1970, 1, 1)  # UTC, naive; S3 LastModified on AWS
 
 
 class Storage:
@@ -36,15 +47,32 @@ class Storage:
         return bool(self._fs(path).exists(path))
 
     def list_files(self, uri: str) -> list[FileInfo]:
-        """The file itself, or every file below a folder, in path order."""
+        """The file itself, or every file below a folder, in path order; none if missing."""
         path = self._path(uri)
         fs = self._fs(path)
+        if not fs.exists(path):
+            return []
         found: list[FileInfo] = []
         files = fs.listFiles(path, True)
         while files.hasNext():
             status = files.next()
-            found.append(FileInfo(str(status.getPath().toUri().toString()), int(status.getLen())))
+            modified = dt.datetime.fromtimestamp(status.getModificationTime() / 1000, dt.UTC)
+            found.append(
+                FileInfo(
+                    str(status.getPath().toUri().toString()),
+                    int(status.getLen()),
+                    modified.replace(tzinfo=None),
+                )
+            )
         return sorted(found, key=lambda f: f.path)
+
+    def list_names(self, uri: str) -> list[str]:
+        """Names of the entries directly below a folder (files and folders); none if missing."""
+        path = self._path(uri)
+        fs = self._fs(path)
+        if not fs.exists(path):
+            return []
+        return sorted(str(status.getPath().getName()) for status in fs.listStatus(path))
 
     def head(self, uri: str, size: int) -> bytes:
         path = self._path(uri)
@@ -54,7 +82,27 @@ class Storage:
         finally:
             stream.close()
 
+    def read_text(self, uri: str) -> str | None:
+        """A small file's text; None if it does not exist."""
+        path = self._path(uri)
+        fs = self._fs(path)
+        if not fs.exists(path):
+            return None
+        stream = fs.open(path)
+        try:
+            return bytes(stream.readAllBytes()).decode("utf-8")
+        finally:
+            stream.close()
+
     def write_text(self, uri: str, text: str) -> None:
+        """Replace a small file in one atomic step: readers see the old or the new text.
+
+        Local files: a temporary file in the same folder, fsynced, then ``os.replace``.
+        S3: one PUT, which S3 makes visible whole (strongly consistent since 2020).
+        """
+        if uri.startswith("file:"):
+            _replace_local(local_path(uri), text)
+            return
         path = self._path(uri)
         stream = self._fs(path).create(path, True)
         try:
@@ -62,21 +110,40 @@ class Storage:
         finally:
             stream.close()
 
+    def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
+        """One snappy Parquet file per partition (rows are clustered by partition first),
+        into a folder no reader looks at until a commit names its files."""
+        (
+            frame.repartition(*columns)
+            .write.mode("errorifexists")
+            .option("compression", "snappy")
+            .partitionBy(*columns)
+            .parquet(uri)
+        )
+
     def delete(self, uri: str) -> None:
+        """Delete a file or a folder with everything below it; nothing if missing."""
         path = self._path(uri)
         self._fs(path).delete(path, True)
 
-    def delete_if_empty(self, uri: str) -> None:
-        """Remove a folder only when nothing is left in it (another run may be using it)."""
-        path = self._path(uri)
-        fs = self._fs(path)
-        if fs.exists(path) and len(fs.listStatus(path)) == 0:
-            fs.delete(path, False)
+    def delete_files(self, uris: Sequence[str]) -> None:
+        """Delete many files (missing ones are fine): one storage call for the batch."""
+        for uri in uris:
+            path = self._path(uri)
+            self._fs(path).delete(path, False)
 
-    def move(self, source: str, target: str) -> None:
-        """Rename ``source`` to ``target``, creating the parent; fail loudly if refused."""
-        src, dst = self._path(source), self._path(target)
-        fs = self._fs(src)
-        fs.mkdirs(dst.getParent())
-        if not fs.rename(src, dst):
-            raise OSError(f"could not move {source} to {target}")
+
+def _replace_local(target: str, text: str) -> None:
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

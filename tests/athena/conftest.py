@@ -7,23 +7,42 @@ output: DuckDB through LocalAthena, Spark through the Hive metastore of the shar
 
 from __future__ import annotations
 
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from athena.ddl import DATABASE
 from athena.local import LocalAthena
 from athena.spark import create_tables
 from tests.oracle import sample_orders
-from transforms.schemas import TABLES
+from tests.output import partition_files
+from transforms.layout import partition_of
+from transforms.tables import PUBLIC_TABLES as TABLES
 
 
 @pytest.fixture(scope="session")
 def job_frames(spark: SparkSession, sample_output: Path) -> dict[str, DataFrame]:
-    """Each table as Spark reads the job's Parquet (types inferred from the files)."""
-    return {name: spark.read.parquet(str(sample_output / name)) for name in TABLES}
+    """Each table as Spark reads the files its manifests list: data column types inferred from
+    the Parquet files, partition values (typed as declared) from each partition's path."""
+    frames = {}
+    for name, table in TABLES.items():
+        parts = [
+            spark.read.parquet(*files).select(
+                "*",
+                *[
+                    F.lit(values[c]).cast(table.partition_type(c)).alias(c)
+                    for c in table.partitions
+                    for values in [partition_of(path, table.partitions)]
+                ],
+            )
+            for path, files in partition_files(sample_output / name).items()
+        ]
+        frames[name] = reduce(DataFrame.unionByName, parts)
+    return frames
 
 
 @pytest.fixture(scope="session")

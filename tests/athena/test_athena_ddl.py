@@ -3,6 +3,8 @@ parser, independently of the generator that wrote it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlglot
 from pyspark.sql import types as T
@@ -11,7 +13,7 @@ from sqlglot import exp
 from athena import ddl
 from athena.ddl import DATABASE, DDL_PATH, PLACEHOLDER, DdlError, render_ddl, split_statements
 from transforms.contract import CHANNELS, MAX_DAYS_AHEAD, MIN_ORDER_DATE
-from transforms.schemas import TABLES
+from transforms.tables import PUBLIC_TABLES as TABLES
 
 Columns = list[tuple[str, str]]
 
@@ -52,7 +54,8 @@ def drift(text: str) -> list[str]:
     """Every difference between the DDL's columns and transforms.schemas.TABLES."""
     found = parsed_tables(text)
     problems = sorted(set(TABLES) ^ set(found))
-    for name, (schema, partitions) in TABLES.items():
+    for name, table in TABLES.items():
+        schema, partitions = table.schema, table.partitions
         if name not in found:
             continue
         data, keys, _props, _location = found[name]
@@ -80,9 +83,9 @@ def test_ddl_columns_and_types_match_the_job_schemas(ddl_text: str) -> None:
 def test_a_column_added_to_the_job_but_not_the_ddl_is_reported(
     ddl_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    schema, partitions = TABLES["sales_by_client"]
-    wider = T.StructType([*schema.fields, T.StructField("discount", T.DecimalType(18, 2))])
-    monkeypatch.setitem(TABLES, "sales_by_client", (wider, partitions))
+    table = TABLES["sales_by_client"]
+    wider = T.StructType([*table.schema.fields, T.StructField("discount", T.DecimalType(18, 2))])
+    monkeypatch.setitem(TABLES, "sales_by_client", replace(table, schema=wider))
     assert drift(ddl_text) != []
     assert ddl_text != ddl.generate_ddl()
 
@@ -90,11 +93,12 @@ def test_a_column_added_to_the_job_but_not_the_ddl_is_reported(
 def test_a_type_change_in_the_job_is_reported(
     ddl_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    schema, partitions = TABLES["orders"]
+    table = TABLES["orders"]
     fields = [
-        T.StructField(f.name, T.LongType()) if f.name == "quantity" else f for f in schema.fields
+        T.StructField(f.name, T.LongType()) if f.name == "quantity" else f
+        for f in table.schema.fields
     ]
-    monkeypatch.setitem(TABLES, "orders", (T.StructType(fields), partitions))
+    monkeypatch.setitem(TABLES, "orders", replace(table, schema=T.StructType(fields)))
     assert any("orders" in problem for problem in drift(ddl_text))
 
 
@@ -107,7 +111,7 @@ def test_every_partition_column_is_projected(ddl_text: str) -> None:
                 assert props[f"projection.{column}.format"] == "yyyy-MM-dd"
                 assert props[f"projection.{column}.range"].startswith(f"{MIN_ORDER_DATE},NOW")
                 assert props[f"projection.{column}.interval.unit"] == "DAYS"
-        assert location == f"{PLACEHOLDER}/{name}/"
+        assert location == f"{PLACEHOLDER}/{name}/_manifest/"
         assert not set(dict(data)) & set(dict(keys))
 
 
@@ -134,7 +138,11 @@ def test_render_fills_every_location_and_keeps_statement_order() -> None:
     assert all(PLACEHOLDER not in s and not s.endswith(";") for s in statements)
     for name in TABLES:
         assert (
-            sum(f"LOCATION 's3://duffbeer-processed-orders/{name}/'" in s for s in statements) == 1
+            sum(
+                f"LOCATION 's3://duffbeer-processed-orders/{name}/_manifest/'" in s
+                for s in statements
+            )
+            == 1
         )
     assert statements[-1] == (
         f"CREATE OR REPLACE VIEW {DATABASE}.processed_orders AS SELECT * FROM {DATABASE}.orders"
@@ -155,7 +163,7 @@ def test_ddl_cli_prints_rendered_statements_and_checks_freshness(
 ) -> None:
     assert ddl.main(["--location", "s3://bucket/prefix"]) == 0
     out = capsys.readouterr().out
-    assert "LOCATION 's3://bucket/prefix/orders/'" in out and PLACEHOLDER not in out
+    assert "LOCATION 's3://bucket/prefix/orders/_manifest/'" in out and PLACEHOLDER not in out
     assert ddl.main(["--check"]) == 0
     assert ddl.main(["--location", "s3://bucket/it's"]) == 2
     assert "processed location" in capsys.readouterr().err

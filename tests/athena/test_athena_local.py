@@ -12,7 +12,8 @@ import pytest
 
 from athena.catalog import QueryError, default_values, load_query
 from athena.local import LocalAthena, OutputMissingError, to_duckdb
-from transforms.schemas import TABLES
+from tests.output import copy_output, partition_files
+from transforms.tables import TABLES
 
 
 def test_date_range_filter_prunes_partition_files_in_duckdb(
@@ -23,7 +24,7 @@ def test_date_range_filter_prunes_partition_files_in_duckdb(
     plan = local_athena.connection.execute(
         "EXPLAIN " + to_duckdb(query.sql), {f"p{n}": v for n, v in enumerate(values, 1)}
     ).fetchall()[0][1]
-    all_days = len(list((sample_output / "sales_by_product_channel").glob("order_date=*")))
+    all_days = len(partition_files(sample_output / "sales_by_product_channel"))
     assert re.search(r"File Filters:[\s│]*\(?order_date", plan), plan
     assert f"Scanning Files: 1/{all_days}" in plan, plan
 
@@ -34,7 +35,7 @@ def test_missing_output_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_empty_output_folder_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "orders" / "_staging").mkdir(parents=True)
+    (tmp_path / "orders" / "_data" / "run-1.abc").mkdir(parents=True)
     (tmp_path / "_runs").mkdir()
     with pytest.raises(OutputMissingError, match=r"no job output in .*run the job first"):
         LocalAthena(tmp_path)
@@ -78,11 +79,12 @@ def test_defaults_cover_every_date_up_to_tomorrow_and_the_first_page() -> None:
 def test_a_table_the_job_has_not_written_is_empty_with_its_columns(
     sample_output: Path, tmp_path: Path
 ) -> None:
-    shutil.copytree(sample_output / "orders", tmp_path / "orders")
-    athena = LocalAthena(tmp_path)
+    output = copy_output(sample_output, tmp_path / "out")
+    shutil.rmtree(output / "rejected_orders")
+    athena = LocalAthena(output)
     result = athena.execute("SELECT * FROM rejected_orders")
     assert result.rows == []
-    assert result.columns == [f.name for f in TABLES["rejected_orders"][0].fields]
+    assert result.columns == [f.name for f in TABLES["rejected_orders"].schema.fields]
     described = {
         r[0]: r[1] for r in athena.connection.execute("DESCRIBE rejected_orders").fetchall()
     }
@@ -91,11 +93,13 @@ def test_a_table_the_job_has_not_written_is_empty_with_its_columns(
     assert athena.run(report, default_values(report)).rows == []
 
 
-def test_underscore_folders_are_not_read_as_data(sample_output: Path, tmp_path: Path) -> None:
-    """Like Athena and Spark, files under ``_staging`` or any ``_``-prefixed folder are ignored."""
-    shutil.copytree(sample_output / "orders", tmp_path / "orders")
-    partition = next((tmp_path / "orders").glob("order_date=*/channel=*"))
-    shutil.copytree(partition, tmp_path / "orders" / "_staging" / partition.name)
-    athena = LocalAthena(tmp_path)
+def test_only_files_a_manifest_names_are_read(sample_output: Path, tmp_path: Path) -> None:
+    """Like Athena on a symlink table: uncommitted or superseded files are never read."""
+    output = copy_output(sample_output, tmp_path / "out")
+    listed = next(iter(partition_files(output / "orders").values()))[0]
+    stray = output / "orders" / "_data" / "crashed-run.0000" / "order_date=2026-11-21"
+    stray.mkdir(parents=True)
+    shutil.copy(listed, stray / "part-0.parquet")
+    athena = LocalAthena(output)
     total = athena.execute("SELECT COUNT(*) FROM orders").rows[0][0]
     assert total == LocalAthena(sample_output).execute("SELECT COUNT(*) FROM orders").rows[0][0]

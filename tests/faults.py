@@ -1,0 +1,61 @@
+"""Fault injection for the storage layer: a :class:`Storage` that fails its N-th call.
+
+Every public method of ``Storage`` is one storage call (transforms/storage.py). Two ways
+to fail, so both sides of a call are covered:
+
+- ``raise``: the N-th call raises ``OSError`` *before* it acts (an S3 throttle, a network
+  error); the job's failure handling runs.
+- ``crash``: the N-th call acts, then the process "dies": :class:`SimulatedCrash` is a
+  ``BaseException``, so no ``except Exception`` handler, cleanup or report runs after it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from pyspark.sql import SparkSession
+
+from transforms.storage import Storage
+
+STORAGE_CALLS = tuple(
+    name
+    for name, member in inspect.getmembers(Storage, inspect.isfunction)
+    if not name.startswith("_")
+)
+
+
+class SimulatedCrash(BaseException):
+    """The process died at this point: nothing after it runs."""
+
+
+class FaultyStorage(Storage):
+    def __init__(self, spark: SparkSession, fail_at: int | None = None, mode: str = "raise"):
+        super().__init__(spark)
+        self.fail_at, self.mode = fail_at, mode
+        self.calls: list[str] = []
+
+    def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(name)
+        failing = len(self.calls) == self.fail_at
+        if failing and self.mode == "raise":
+            raise OSError(f"injected failure at storage call {self.fail_at} ({name})")
+        result = method(*args, **kwargs)
+        if failing:
+            raise SimulatedCrash(f"killed after storage call {self.fail_at} ({name})")
+        return result
+
+
+def _wrap(name: str) -> Callable[..., Any]:
+    original = getattr(Storage, name)
+
+    def wrapper(self: FaultyStorage, *args: Any, **kwargs: Any) -> Any:
+        return self._call(name, original.__get__(self), *args, **kwargs)
+
+    wrapper.__name__ = name
+    return wrapper
+
+
+for _name in STORAGE_CALLS:
+    setattr(FaultyStorage, _name, _wrap(_name))

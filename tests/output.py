@@ -1,0 +1,56 @@
+"""Reading the job's output in tests: the current version of a table is what its
+manifests list (transforms/layout.py), never whatever Parquet lies in its folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+
+from athena.local import manifest_partitions
+from transforms.table_io import read_files
+from transforms.tables import TABLES
+
+
+def partition_files(table_root: Path) -> dict[str, list[str]]:
+    """Partition path -> the data files (local paths) its manifest lists."""
+    return dict(manifest_partitions(table_root))
+
+
+def table_frame(
+    spark: SparkSession, output: Path, name: str, root: Path | None = None
+) -> DataFrame:
+    """The table's current rows (``root``: the table's folder, if not ``output/name``)."""
+    files = [f for fs in partition_files(root or output / name).values() for f in fs]
+    return read_files(spark, TABLES[name], files)
+
+
+def table_rows(
+    spark: SparkSession, output: Path, name: str, root: Path | None = None
+) -> list[tuple]:
+    return sorted(tuple(r) for r in table_frame(spark, output, name, root).collect())
+
+
+def stored_parquet(output: Path) -> set[Path]:
+    """Every Parquet file under ``output``, referenced or not (to find leaks)."""
+    return set(output.rglob("*.parquet"))
+
+
+def referenced_parquet(output: Path) -> set[Path]:
+    """Every Parquet file a manifest of a table under ``output`` names."""
+    return {
+        Path(f) for name in TABLES for fs in partition_files(output / name).values() for f in fs
+    }
+
+
+def copy_output(source: Path, target: Path) -> Path:
+    """Copy a job output folder so the copy stands alone: manifests and commit records name
+    files by absolute URI (as Athena requires), so they are rewritten to the copy's paths."""
+    shutil.copytree(source, target)
+    old, new = source.resolve().as_uri(), target.resolve().as_uri()  # file:///…
+    short_old, short_new = old.replace("file:///", "file:/"), new.replace("file:///", "file:/")
+    for path in [*target.rglob("manifest"), *target.glob("_commits/*.json")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(old, new).replace(short_old, short_new), encoding="utf-8")
+    return target

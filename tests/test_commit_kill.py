@@ -1,0 +1,94 @@
+"""A real `spark-submit` of the job, killed with SIGKILL, then the next run: nothing lost
+(docs/tables.md, "The guarantee"). The per-call fault test (test_commit_faults.py) covers
+every step; this one proves the same with a real process and a real kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyspark
+import pytest
+from pyspark.sql import SparkSession
+
+from glue_jobs.process_orders import main
+from tests.output import copy_output, referenced_parquet, stored_parquet
+from tests.test_commit_faults import BATCH_1, BATCH_2, T1, T2, snapshot, write_batch
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def spark_submit(input_path: Path, output: Path, run_id: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(Path(pyspark.__file__).parent),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    command = [
+        str(Path(pyspark.__file__).parent / "bin" / "spark-submit"),
+        "--master",
+        "local[1]",
+        "--conf",
+        "spark.ui.enabled=false",
+        str(REPO / "glue_jobs" / "process_orders.py"),
+        "--input_path",
+        str(input_path),
+        "--output_path",
+        str(output),
+        "--run_id",
+        run_id,
+    ]
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def kill_when(
+    process: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float = 600
+) -> bool:
+    """SIGKILL the job's whole process group as soon as ``ready()``; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if ready():
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.mark.parametrize("moment", ["writing new files", "committed"])
+def test_a_killed_spark_submit_run_is_completed_or_undone_by_the_next_run(
+    spark: SparkSession, tmp_path: Path, moment: str
+) -> None:
+    batch_1 = write_batch(tmp_path / "in1", "2026-11-20.csv", BATCH_1, T1)
+    batch_2 = write_batch(tmp_path / "in2", "2026-11-21.csv", BATCH_2, T2)
+    output, clean = tmp_path / "out", tmp_path / "clean"
+    main(["job", "--input_path", str(batch_1), "--output_path", str(output)])
+    copy_output(output, clean)
+    main(["job", "--input_path", str(batch_2), "--output_path", str(clean)])
+
+    def ready() -> bool:
+        if moment == "committed":
+            return any((output / "_commits").glob("killed-1.*.json"))
+        return any((output / "orders" / "_data").glob("killed-1.*/order_date=*"))
+
+    process = spark_submit(batch_2, output, "killed-1")
+    assert kill_when(process, ready), f"the job ended before it was {moment}"
+    argv = ["job", "--input_path", str(batch_2), "--output_path", str(output)]
+    main([*argv, "--retention_hours", "0"])
+    assert snapshot(output) == snapshot(clean)
+    assert stored_parquet(output) == referenced_parquet(output)

@@ -1,0 +1,75 @@
+"""A commit's cost does not grow with the data: count its S3 requests against the moto
+server (docs/tables.md, "Cost of a commit"). No data object is read, copied or moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.s3storage import S3Storage
+from transforms.commit import TableStore, TableWrite
+from transforms.tables import ORDERS
+
+BUCKET = "commit-cost"
+ROOT = f"s3://{BUCKET}/orders"
+DAYS = [dt.date(2026, 11, d) for d in range(1, 29)]
+
+
+@pytest.fixture(scope="module")
+def s3(moto_endpoint: str) -> Any:
+    client = boto3.client("s3", endpoint_url=moto_endpoint)
+    client.create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    return client
+
+
+def commit_requests(s3: Any, commit_id: str, partitions: int, file_bytes: int) -> Counter[str]:
+    """Write one data file into each of ``partitions`` partitions, then count the requests
+    of prepare + commit + apply, by operation."""
+    values = [(day, "online") for day in DAYS[:partitions]]
+    for day, channel in values:
+        key = f"orders/_data/{commit_id}/order_date={day}/channel={channel}/part-0.parquet"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x" * file_bytes)
+    seen: Counter[str] = Counter()
+
+    def count(event_name: str, **_: Any) -> None:
+        seen[event_name.split(".")[-1]] += 1
+
+    s3.meta.events.register("before-call.s3", count)
+    try:
+        store = TableStore(S3Storage(s3), f"s3://{BUCKET}")  # type: ignore[arg-type]
+        record = store.prepare(commit_id, commit_id, [TableWrite(ORDERS, ROOT, tuple(values))])
+        store.commit(record)
+        store.apply(record)
+    finally:
+        s3.meta.events.unregister("before-call.s3", count)
+    return seen
+
+
+def test_commit_requests_grow_with_partitions_not_with_bytes(s3: Any) -> None:
+    small = commit_requests(s3, "small.1", partitions=4, file_bytes=10)
+    big = commit_requests(s3, "big.1", partitions=4, file_bytes=4 * 1024 * 1024)
+    assert small == big
+    wider = commit_requests(s3, "wider.1", partitions=12, file_bytes=10)
+    per_partition = {op: (wider[op] - small[op]) / 8 for op in wider}
+    # Per partition: one GET of the old manifest, one PUT of the new one.
+    assert per_partition == {"GetObject": 1.0, "PutObject": 1.0, "ListObjectsV2": 0.0}
+    # Fixed per table and commit: one listing of the new files; the record and its marker.
+    assert small - Counter({"GetObject": 4, "PutObject": 4}) == Counter(
+        {"ListObjectsV2": 1, "PutObject": 2}
+    )
+    assert "CopyObject" not in wider and "DeleteObject" not in wider
+
+
+def test_a_commit_points_manifests_at_the_new_files(s3: Any) -> None:
+    commit_requests(s3, "check.1", partitions=2, file_bytes=10)
+    body = s3.get_object(
+        Bucket=BUCKET, Key=f"orders/_manifest/order_date={DAYS[0]}/channel=online/manifest"
+    )
+    listed = body["Body"].read().decode().split()
+    assert listed == [f"{ROOT}/_data/check.1/order_date={DAYS[0]}/channel=online/part-0.parquet"]

@@ -1,0 +1,246 @@
+"""The commit protocol: how a run's new files become the tables' current version.
+
+1. **Write**: Spark writes each table's replacement partitions under
+   ``<table>/_data/<commit_id>/`` (new, immutable files; no reader looks there).
+2. **Commit**: one atomic write of ``_commits/<commit_id>.json`` naming, per touched
+   partition, its new files and the files they replace. This is the commit point: before
+   it the run changed nothing a reader or a later run sees; after it the run is durable.
+3. **Apply**: each touched partition's ``manifest`` is replaced in one atomic write (or
+   deleted when the run emptied the partition), then ``<commit_id>.applied`` is written.
+   A reader sees each partition entirely old or entirely new. Applying is idempotent, so
+   a run that finds a commit without ``.applied`` (a crash mid-apply) completes it first.
+4. **Sweep**: files a commit replaced are deleted once the commit is older than the
+   retention window (readers that listed the old manifest may still be reading them);
+   folders of runs that never committed are deleted after the same window.
+
+No data object is ever copied or moved, and nothing a manifest names is deleted: the cost
+of a commit is one write per touched partition plus two, whatever the data size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from transforms.layout import (
+    DATA_DIR,
+    MANIFEST_NAME,
+    PartitionValues,
+    commits_dir,
+    data_dir,
+    is_data_file,
+    manifest_path,
+    manifest_root,
+    parse_manifest,
+    partition_dir,
+    render_manifest,
+)
+from transforms.storage import Storage
+from transforms.tables import Table
+
+log = logging.getLogger(__name__)
+
+RECORD, APPLIED, SWEPT = ".json", ".applied", ".swept"
+DEFAULT_RETENTION = dt.timedelta(hours=24)
+
+
+def new_commit_id(run_id: str) -> str:
+    """Unique per attempt: a retried run (same run id) never writes into a committed folder."""
+    return f"{run_id}.{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    """One table's part of a run: every partition it replaces (some may end up empty)."""
+
+    table: Table
+    root: str
+    partitions: tuple[PartitionValues, ...]
+
+    def relative_paths(self) -> list[str]:
+        return sorted({partition_dir(self.table.partitions, v) for v in self.partitions})
+
+
+@dataclass
+class CommitRecord:
+    commit_id: str
+    run_id: str
+    committed_at: str  # ISO UTC
+    # table name -> {"root": str, "partitions": {path: {"files": [...], "replaced": [...]}}}
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> CommitRecord:
+        return cls(**json.loads(text))
+
+    def partitions_written(self) -> dict[str, int]:
+        """Per table, how many partitions now hold this commit's files."""
+        return {
+            name: sum(1 for p in entry["partitions"].values() if p["files"])
+            for name, entry in self.tables.items()
+        }
+
+    def replaced_files(self) -> list[str]:
+        return sorted(
+            {
+                f
+                for e in self.tables.values()
+                for p in e["partitions"].values()
+                for f in p["replaced"]
+            }
+        )
+
+
+class TableStore:
+    """The current version of every table below one processed root, and its commit log."""
+
+    def __init__(self, storage: Storage, output_root: str) -> None:
+        self.storage = storage
+        self.log_dir = commits_dir(output_root)
+
+    # -- reading the current version -------------------------------------------------
+
+    def current_files(self, root: str, relative: str) -> list[str]:
+        text = self.storage.read_text(manifest_path(root, relative))
+        return [] if text is None else parse_manifest(text)
+
+    def partitions(self, root: str, prefix: str = "") -> list[str]:
+        """Relative paths of the partitions that have a manifest (below ``prefix``, if given)."""
+        base = manifest_root(root) + (f"/{prefix}" if prefix else "")
+        found = []
+        for info in self.storage.list_files(base):
+            relative = info.path[len(self.storage.qualify(manifest_root(root))) + 1 :]
+            if relative.endswith(f"/{MANIFEST_NAME}"):
+                found.append(relative[: -len(MANIFEST_NAME) - 1])
+        return sorted(found)
+
+    # -- writing: prepare, commit, apply ----------------------------------------------
+
+    def prepare(self, commit_id: str, run_id: str, writes: Sequence[TableWrite]) -> CommitRecord:
+        """The record of a run whose files are all written: new and replaced files per partition."""
+        record = CommitRecord(commit_id, run_id, _now().isoformat())
+        for write in writes:
+            folder = self.storage.qualify(data_dir(write.root, commit_id))
+            new_files: dict[str, list[str]] = defaultdict(list)
+            for info in self.storage.list_files(folder):
+                relative = info.path[len(folder) + 1 :]
+                if is_data_file(relative):
+                    new_files[relative.rsplit("/", 1)[0]].append(info.path)
+            expected = write.relative_paths()
+            stray = sorted(set(new_files) - set(expected))
+            if stray:
+                raise RuntimeError(f"{write.table.name}: files written outside the plan: {stray}")
+            record.tables[write.table.name] = {
+                "root": write.root,
+                "partitions": {
+                    relative: {
+                        "files": sorted(new_files.get(relative, [])),
+                        "replaced": self.current_files(write.root, relative),
+                    }
+                    for relative in expected
+                },
+            }
+        return record
+
+    def commit(self, record: CommitRecord) -> None:
+        """The commit point: one atomic write."""
+        self.storage.write_text(f"{self.log_dir}/{record.commit_id}{RECORD}", record.to_json())
+
+    def apply(self, record: CommitRecord) -> None:
+        """Point every touched partition at its new files; idempotent."""
+        for entry in record.tables.values():
+            for relative, partition in sorted(entry["partitions"].items()):
+                target = manifest_path(entry["root"], relative)
+                if partition["files"]:
+                    self.storage.write_text(target, render_manifest(partition["files"]))
+                else:
+                    self.storage.delete(target)
+        self.storage.write_text(f"{self.log_dir}/{record.commit_id}{APPLIED}", "")
+
+    def is_committed(self, commit_id: str) -> bool:
+        return self.storage.exists(f"{self.log_dir}/{commit_id}{RECORD}")
+
+    def read_record(self, commit_id: str) -> CommitRecord:
+        text = self.storage.read_text(f"{self.log_dir}/{commit_id}{RECORD}")
+        if text is None:
+            raise FileNotFoundError(f"no commit record {commit_id}")
+        return CommitRecord.from_json(text)
+
+    def recover(self) -> list[str]:
+        """Complete every commit a crash left unapplied, oldest first. Returns their ids."""
+        names = self.storage.list_names(self.log_dir)
+        pending = _ids(names, RECORD) - _ids(names, APPLIED)
+        records = sorted(
+            (self.read_record(cid) for cid in pending), key=lambda r: (r.committed_at, r.commit_id)
+        )
+        for record in records:
+            log.warning("completing an unapplied commit", extra={"commit_id": record.commit_id})
+            self.apply(record)
+        return [r.commit_id for r in records]
+
+    # -- sweeping what no reader needs any more ---------------------------------------
+
+    def sweep(self, roots: Iterable[str], retention: dt.timedelta, keep: str) -> int:
+        """Delete replaced files of commits older than ``retention``, folders of runs that
+        never committed (older than ``retention``), and records whose files are all gone.
+        ``keep`` is the running commit. Returns the number of files deleted."""
+        cutoff = _now() - retention
+        names = self.storage.list_names(self.log_dir)
+        committed, applied = _ids(names, RECORD), _ids(names, APPLIED)
+        swept = _ids(names, SWEPT)
+        deleted = 0
+        for cid in sorted((committed & applied) - swept):
+            record = self.read_record(cid)
+            if dt.datetime.fromisoformat(record.committed_at) > cutoff:
+                continue
+            replaced = record.replaced_files()
+            self.storage.delete_files(replaced)
+            deleted += len(replaced)
+            self.storage.write_text(f"{self.log_dir}/{cid}{SWEPT}", "")
+            swept.add(cid)
+        roots = sorted(set(roots))
+        folders = {root: self.storage.list_names(f"{root}/{DATA_DIR}") for root in roots}
+        live: set[str] = set()
+        for root, cids in folders.items():
+            for cid in cids:
+                if cid == keep:
+                    continue
+                files = self.storage.list_files(data_dir(root, cid))
+                if cid not in committed:
+                    if not files or max(f.modified_at for f in files) <= cutoff:
+                        self.storage.delete(data_dir(root, cid))
+                        deleted += len(files)
+                elif not any(is_data_file(f.path.rsplit(f"/{cid}/", 1)[-1]) for f in files):
+                    self.storage.delete(data_dir(root, cid))
+                else:
+                    live.add(cid)
+        # The record goes first: an ``.applied`` marker without its record is inert, while a
+        # record without its marker would be applied again by ``recover``.
+        for cid in sorted((swept & committed) - live - {keep}):
+            self.storage.delete(f"{self.log_dir}/{cid}{RECORD}")
+            committed.discard(cid)
+        markers = [
+            f"{self.log_dir}/{cid}{suffix}"
+            for suffix, ids in ((APPLIED, applied), (SWEPT, swept))
+            for cid in sorted(ids - committed)
+        ]
+        if markers:
+            self.storage.delete_files(markers)
+        return deleted
+
+
+def _ids(names: Iterable[str], suffix: str) -> set[str]:
+    return {n[: -len(suffix)] for n in names if n.endswith(suffix) and not n.startswith(".")}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,73 @@
+"""The job's options: Glue-style ``--name value`` arguments parsed once into one typed object."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from awsglue.utils import getResolvedOptions
+
+from transforms.commit import DEFAULT_RETENTION
+
+# No "=": a run id names a folder inside Hive-style partition paths (key=value segments).
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+REQUIRED_ARGS = ("input_path", "output_path")
+OPTIONAL_ARGS = ("rejected_path", "run_id", "retention_hours", "JOB_NAME")
+
+
+class JobArgumentError(ValueError):
+    """The job was started with unusable arguments."""
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    input_path: str
+    output_path: str
+    rejected_path: str
+    run_id: str
+    job_name: str | None
+    started_at: dt.datetime  # UTC, naive; its date is the run date for date checks
+    retention: dt.timedelta = DEFAULT_RETENTION  # how long replaced files stay readable
+
+    @property
+    def run_date(self) -> dt.date:
+        return self.started_at.date()
+
+    @classmethod
+    def from_argv(cls, argv: Sequence[str], now: dt.datetime) -> JobOptions:
+        """Glue-style ``--name value`` arguments; optional ones only when present."""
+        present = [name for name in OPTIONAL_ARGS if f"--{name}" in argv]
+        try:
+            args = getResolvedOptions(list(argv), [*REQUIRED_ARGS, *present])
+        except Exception as err:  # GlueArgumentError, raised for missing arguments
+            raise JobArgumentError(f"bad job arguments: {err}") from err
+        output_path = args["output_path"].rstrip("/")
+        run_id = args.get("run_id") or f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+        if not RUN_ID_PATTERN.match(run_id):
+            raise JobArgumentError(f"--run_id must match {RUN_ID_PATTERN.pattern}: {run_id!r}")
+        return cls(
+            input_path=args["input_path"],
+            output_path=output_path,
+            rejected_path=(args.get("rejected_path") or f"{output_path}/rejected_orders").rstrip(
+                "/"
+            ),
+            run_id=run_id,
+            job_name=args.get("JOB_NAME"),
+            started_at=now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0),
+            retention=_retention(args.get("retention_hours")),
+        )
+
+
+def _retention(text: str | None) -> dt.timedelta:
+    if text is None:
+        return DEFAULT_RETENTION
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 365:
+        raise JobArgumentError(f"--retention_hours must be a number of hours from 0: {text!r}")
+    return dt.timedelta(hours=hours)

@@ -1,0 +1,38 @@
+"""Spark reads of a table's current version: the files its manifests name, no listing of
+data folders, so a run never sees another run's uncommitted or superseded files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from transforms.commit import TableStore
+from transforms.frames import empty_frame
+from transforms.tables import Table
+
+
+def read_current(
+    spark: SparkSession, store: TableStore, table: Table, root: str, relatives: Sequence[str]
+) -> DataFrame:
+    """The rows of the given partitions (relative paths), partition columns typed from the path."""
+    files = [file for relative in relatives for file in store.current_files(root, relative)]
+    return read_files(spark, table, files)
+
+
+def read_files(spark: SparkSession, table: Table, files: Sequence[str]) -> DataFrame:
+    """The rows of ``table``'s data files, partition columns typed from each file's path."""
+    if not files:
+        return empty_frame(spark, table.schema)
+    path = F.col("_metadata.file_path")
+    frame = spark.read.schema(table.data_schema).parquet(*files)
+    return frame.select(
+        *table.data_columns,
+        *[
+            F.regexp_extract(path, f"/{column}=([^/]+)/", 1)
+            .cast(table.partition_type(column))
+            .alias(column)
+            for column in table.partitions
+        ],
+    ).select(*table.schema.fieldNames())

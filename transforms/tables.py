@@ -1,0 +1,113 @@
+"""Every table the job writes, declared once: the pipeline, the writer, the DDL generator,
+the local DuckDB and Spark twins and the deployer all read this registry.
+
+Adding a daily mart is one :class:`Table` with its ``build`` function and its test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from pyspark.sql import DataFrame
+from pyspark.sql import types as T
+
+from transforms import marts
+from transforms.contract import ORDER_KEY
+from transforms.schemas import (
+    KEY_INDEX_PARTITIONS,
+    KEY_INDEX_SCHEMA,
+    ORDER_STATUS_DAILY_PARTITIONS,
+    ORDER_STATUS_DAILY_SCHEMA,
+    ORDERS_PARTITIONS,
+    ORDERS_SCHEMA,
+    REJECTED_ORDERS_PARTITIONS,
+    REJECTED_ORDERS_SCHEMA,
+    SALES_BY_CLIENT_PARTITIONS,
+    SALES_BY_CLIENT_SCHEMA,
+    SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
+    SALES_BY_PRODUCT_CHANNEL_SCHEMA,
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # folder name below the processed root, and the Athena table name
+    schema: T.StructType  # data columns, then the partition columns
+    partitions: tuple[str, ...]
+    grain: str
+    key: tuple[str, ...] = ()  # upsert key, if any
+    build: Callable[[DataFrame], DataFrame] | None = None  # daily marts: orders rows -> mart
+    public: bool = True  # in the Athena database (False: the job's own bookkeeping)
+
+    @property
+    def data_columns(self) -> tuple[str, ...]:
+        """The columns stored in the Parquet files (partition values live in the path)."""
+        return tuple(f.name for f in self.schema.fields if f.name not in self.partitions)
+
+    @property
+    def data_schema(self) -> T.StructType:
+        return T.StructType([f for f in self.schema.fields if f.name not in self.partitions])
+
+    def partition_type(self, column: str) -> T.DataType:
+        return self.schema[column].dataType
+
+
+ORDERS: Final = Table(
+    "orders",
+    ORDERS_SCHEMA,
+    ORDERS_PARTITIONS,
+    "one row per order line (order_id, product_id), the newest upload's version",
+    key=ORDER_KEY,
+)
+SALES_BY_CLIENT: Final = Table(
+    "sales_by_client",
+    SALES_BY_CLIENT_SCHEMA,
+    SALES_BY_CLIENT_PARTITIONS,
+    "one row per order_date and client_id; net sales",
+    build=marts.sales_by_client,
+)
+SALES_BY_PRODUCT_CHANNEL: Final = Table(
+    "sales_by_product_channel",
+    SALES_BY_PRODUCT_CHANNEL_SCHEMA,
+    SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
+    "one row per order_date, channel and product_id; net sales",
+    build=marts.sales_by_product_channel,
+)
+ORDER_STATUS_DAILY: Final = Table(
+    "order_status_daily",
+    ORDER_STATUS_DAILY_SCHEMA,
+    ORDER_STATUS_DAILY_PARTITIONS,
+    "one row per order_date, channel and status; every line counts",
+    build=marts.order_status_daily,
+)
+REJECTED_ORDERS: Final = Table(
+    "rejected_orders",
+    REJECTED_ORDERS_SCHEMA,
+    REJECTED_ORDERS_PARTITIONS,
+    "one row per rejected input row, raw values as read",
+)
+ORDERS_KEY_INDEX: Final = Table(
+    "orders_key_index",
+    KEY_INDEX_SCHEMA,
+    KEY_INDEX_PARTITIONS,
+    "one row per order line key: the orders partition that holds it",
+    key=ORDER_KEY,
+    public=False,
+)
+
+ALL_TABLES: Final = (
+    ORDERS,
+    SALES_BY_CLIENT,
+    SALES_BY_PRODUCT_CHANNEL,
+    ORDER_STATUS_DAILY,
+    REJECTED_ORDERS,
+    ORDERS_KEY_INDEX,
+)
+# Every table the job writes, by name.
+TABLES: Final = {table.name: table for table in ALL_TABLES}
+# The Athena database's tables (and the local twins'), by name.
+PUBLIC_TABLES: Final = {table.name: table for table in ALL_TABLES if table.public}
+# The daily marts, rebuilt for every order_date a run touches.
+MARTS: Final = tuple(table for table in ALL_TABLES if table.build is not None)
