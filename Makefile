@@ -78,6 +78,25 @@ $(BENCH_STAMP): $(STAMP)
 bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
 	$(PY) -m bench.run --sizes $(SIZES)
 
+MUTATE_STAMP := $(VENV)/.mutate-installed
+# Every mutant of the pure-Python modules; of the Spark modules (each mutant starts a JVM), the
+# fixed 1-in-10 sample numbered ...0. MUTANTS='*' runs them all (hours; docs/testing.md).
+MUTANTS ?= api.* lambdas.* transforms.contract.* transforms.report.* \
+  transforms.rules.*0 transforms.core.*0 transforms.marts.*0 transforms.quarantine.*0
+
+$(MUTATE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,mutate]"
+	@touch $@
+
+.PHONY: mutate
+mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; under 45 min on 2 cores) -> docs/mutation-results.txt
+	rm -rf mutants
+	time nice -n 19 $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(foreach m,$(MUTANTS),'$(m)')
+	$(VENV)/bin/mutmut export-cicd-stats
+	{ cat mutants/mutmut-cicd-stats.json; echo; $(VENV)/bin/mutmut results --all true; } \
+	  > docs/mutation-results.txt
+	@echo "Survivors and their reasons: docs/testing.md; every mutant: docs/mutation-results.txt"
+
 .PHONY: openapi
 openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
 	$(PY) -m api.openapi
@@ -90,7 +109,7 @@ serve: setup ## REST API + dashboard on 127.0.0.1:8000 over OUTPUT (runs the job
 
 .PHONY: clean
 clean: ## Remove local outputs (not .venv)
-	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache mutants
 
 .PHONY: docs
 docs: setup ## Regenerate the reason tables of docs/data_contract.md from transforms/contract.py

@@ -1,13 +1,16 @@
-"""Tiny inline DataFrames for transform tests: a valid raw row plus what a test changes."""
+"""Tiny inline DataFrames for transform tests (a valid raw row plus what a test changes), and
+the one way tests read a job's output tables (``read_output_table``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from tests.output import table_frame
 from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA
 
 RUN_DATE = dt.date(2026, 11, 28)
@@ -63,3 +66,13 @@ def order_row(**changes: Any) -> tuple[Any, ...]:
 
 def orders_frame(spark: SparkSession, *rows: tuple[Any, ...]) -> DataFrame:
     return spark.createDataFrame(list(rows), ORDERS_SCHEMA)
+
+
+def read_output_table(spark: SparkSession, output_dir: Path | str, table_name: str) -> DataFrame:
+    """The current rows of one job output table (what its manifests list).
+
+    Every test that reads a table the job wrote goes through here (or ``tests.output``), so
+    the storage layout is known in one place. ``output_dir`` is the table's parent folder
+    (``--output_path``, or the parent of ``--rejected_path`` with ``table_name`` its last part).
+    """
+    return table_frame(spark, Path(output_dir), table_name)

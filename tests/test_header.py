@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from transforms.contract import normalise_header
 from transforms.header import inspect_header, required_positions
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date"
@@ -56,3 +57,22 @@ def test_rejects_header_without_line_break_in_partial_head() -> None:
 
 def test_header_only_file_without_newline_is_loadable() -> None:
     assert inspect_header(HEADER.encode(), complete=True).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "normalised"),
+    [
+        ("\ufeffOrder_ID ", "order_id"),  # a BOM the reader left on the first name
+        ("  Unit_Price\t", "unit_price"),
+        ("status", "status"),
+        ("order\ufeff_date", "order_date"),
+    ],
+)
+def test_header_names_match_after_bom_trim_and_case(name: str, normalised: str) -> None:
+    assert normalise_header(name) == normalised
+
+
+def test_a_bom_inside_the_header_line_still_finds_the_column() -> None:
+    head = HEADER.replace("status", "\ufeffStatus").encode() + b"\n"
+    check = inspect_header(head, True)
+    assert check.ok and required_positions(check.columns)["status"] == 6

@@ -11,7 +11,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
+from tests.builders import read_output_table
 from tests.conftest import SAMPLE_DIR
+from tests.oracle import sample_orders
 from tests.output import (
     copy_output,
     partition_files,
@@ -73,12 +75,14 @@ def test_sample_run_writes_every_row_somewhere(
     spark: SparkSession, sample_run: tuple[Path, dict]
 ) -> None:
     output, report = sample_run
-    orders = table_rows(spark, output, "orders")
     rejected = table_rows(spark, output, "rejected_orders")
     assert len(rejected) == report["totals"]["rows_rejected"]
     # 21 valid lines, 4 of them updates of earlier lines: 17 distinct order lines.
-    assert len(orders) == 17
-    assert len({(r[0], r[2]) for r in orders}) == 17
+    fields = ["order_id", "client_id", "product_id", "channel", "quantity", "unit_price"]
+    fields += ["line_total", "status", "order_date"]
+    orders = read_output_table(spark, output, "orders").select(*fields).collect()
+    expected = sorted(tuple(line[f] for f in fields) for line in sample_orders())
+    assert sorted(tuple(r) for r in orders) == expected
 
 
 def test_one_parquet_file_per_partition_and_no_file_left_unreferenced(
@@ -144,6 +148,8 @@ def test_upsert_across_runs_moves_line_and_drops_emptied_partitions(
     assert list(partition_files(output / "orders")) == ["order_date=2026-11-21/channel=store"]
     assert list(partition_files(output / "sales_by_client")) == ["order_date=2026-11-21"]
     assert [str(r[4]) for r in table_rows(spark, output, "sales_by_client")] == ["2026-11-21"]
+    for name in ("order_status_daily", "sales_by_product_channel"):
+        assert {str(r[-1]) for r in table_rows(spark, output, name)} == {"2026-11-21"}
 
 
 def test_only_touched_partitions_are_rewritten(spark: SparkSession, tmp_path: Path) -> None:
@@ -195,10 +201,11 @@ def test_rejected_file_does_not_stop_other_files(
 def test_rejected_path_option_moves_quarantine(spark: SparkSession, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _write(folder, "a.csv", "O1,C1,P1,fax,1,2.00,pending,2026-11-20")
-    run_job(folder, tmp_path / "out", "--rejected_path", str(tmp_path / "quarantine"))
+    quarantine = tmp_path / "quarantine"
+    run_job(folder, tmp_path / "out", "--rejected_path", str(quarantine / "rejected_orders"))
     assert not (tmp_path / "out" / "rejected_orders").exists()
-    quarantined = table_rows(spark, tmp_path, "rejected_orders", root=tmp_path / "quarantine")
-    assert [(r[0], r[8]) for r in quarantined] == [("O1", "unknown_channel")]
+    rejected = read_output_table(spark, quarantine, "rejected_orders").collect()
+    assert [(r.order_id, r.reject_reason) for r in rejected] == [("O1", "unknown_channel")]
 
 
 def test_failed_run_exits_nonzero_and_leaves_tables_untouched(

@@ -59,3 +59,78 @@ def test_report_totals_add_up_files_and_reasons() -> None:
     }
     assert report["rejected_by_reason"] == {"duplicate_key": 1, "invalid_date": 5}
     assert report["error"] is None and report["partitions_written"] == {"orders": 2}
+
+
+def test_file_entry_is_exactly_the_documented_shape() -> None:
+    """The whole entry, key by key: the report is an API (GET /runs/latest, dashboards)."""
+    assert file_entries(FILES[:2], COUNTS) == [
+        {
+            "path": "file:///in/a.csv",
+            "status": "ok",
+            "reason": None,
+            "rows_read": 10,
+            "rows_valid": 7,
+            "rows_rejected": 3,
+            "rejected_by_reason": {"duplicate_key": 1, "invalid_date": 2},
+        },
+        {
+            "path": "file:///in/b.csv",
+            "status": "rejected",
+            "reason": "missing_columns",
+            "rows_read": 0,
+            "rows_valid": 0,
+            "rows_rejected": 0,
+            "rejected_by_reason": {},
+            "detail": "missing required columns: status",
+        },
+    ]
+
+
+def test_report_is_exactly_the_documented_shape() -> None:
+    started = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)
+    ended = dt.datetime(2026, 11, 28, 6, 5, tzinfo=dt.UTC)
+    entries = file_entries(FILES[2:], COUNTS)
+    report = build_report(
+        run_id="r2",
+        started_at=started,
+        ended_at=ended,
+        status="failed",
+        input_path="s3://in/",
+        output_path="s3://out",
+        entries=entries,
+        partitions_written={},
+        error="boom",
+    )
+    assert report == {
+        "run_id": "r2",
+        "commit_id": None,
+        "status": "failed",
+        "error": "boom",
+        "started_at": "2026-11-28T06:00:00+00:00",
+        "ended_at": "2026-11-28T06:05:00+00:00",
+        "input_path": "s3://in/",
+        "output_path": "s3://out",
+        "totals": {
+            "files": 2,
+            "files_ok": 1,
+            "files_rejected": 0,
+            "files_skipped": 1,
+            "rows_read": 3,
+            "rows_valid": 0,
+            "rows_rejected": 3,
+        },
+        "rejected_by_reason": {"invalid_date": 3},
+        "partitions_written": {},
+        "files": entries,
+    }
+
+
+def test_reasons_are_listed_in_name_order_and_counts_without_a_file_are_ignored() -> None:
+    counts = [
+        ("file:///in/a.csv", "invalid_id", 1),
+        ("file:///in/a.csv", "duplicate_key", 4),
+        ("file:///in/zz.csv", "invalid_id", 9),  # not a file of this run
+    ]
+    (entry,) = file_entries(FILES[:1], counts)
+    assert list(entry["rejected_by_reason"]) == ["duplicate_key", "invalid_id"]
+    assert (entry["rows_read"], entry["rows_valid"]) == (5, 0)

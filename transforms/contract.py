@@ -180,4 +180,5 @@ def normalise_header(name: str) -> str:
 
 
 def is_valid_id(value: str) -> bool:
-    return bool(ID_REGEX.match(value))
+    """The whole value (``match`` would let ``$`` stop before a trailing newline)."""
+    return bool(ID_REGEX.fullmatch(value))

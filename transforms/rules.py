@@ -31,7 +31,11 @@ from transforms.contract import (
 )
 
 REPLACEMENT_CHAR = "\ufffd"  # what Spark's UTF-8 decoder puts in place of invalid bytes
-QUANTITY_PATTERN = r"^[0-9]{1,7}$"
+# Java's `$` also matches before a final line terminator (\r, U+0085, U+2028, ...);
+# `\z` is the very end of the value, so `C1<U+2028>` is not a valid id.
+ID_PATTERN_EXACT = ID_PATTERN.removesuffix("$") + r"\z"
+# Digits only, up to 7 once leading zeros are dropped (`0001` is 1).
+QUANTITY_PATTERN = r"^0*[0-9]{1,7}$"
 # Decimal point, up to 7 integer digits once leading zeros are dropped.
 PRICE_DOT_PATTERN = r"^0*[0-9]{1,7}(\.[0-9]{1,2})?$"
 # Spanish Excel (`;` files): decimal comma, optional thousands dots in groups of three.
@@ -62,7 +66,7 @@ def has_invalid_encoding(value: Column) -> Column:
 
 
 def is_invalid_id(value: Column) -> Column:
-    return _present_and(value, ~value.rlike(ID_PATTERN))
+    return _present_and(value, ~value.rlike(ID_PATTERN_EXACT))
 
 
 def is_not_in(value: Column, allowed: Sequence[str]) -> Column:
@@ -71,7 +75,8 @@ def is_not_in(value: Column, allowed: Sequence[str]) -> Column:
 
 def parse_quantity(value: Column) -> Column:
     """Whole number in range as int, else null. The cast only runs once the pattern (at
-    most 7 digits) has matched, so it never fails or overflows, even under ANSI mode."""
+    most 7 significant digits) has matched, so it never fails or overflows, even under ANSI
+    mode."""
     as_int = value.cast("int")
     return F.when(
         value.rlike(QUANTITY_PATTERN), F.when(as_int.between(MIN_QUANTITY, MAX_QUANTITY), as_int)

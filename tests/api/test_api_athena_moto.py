@@ -25,8 +25,7 @@ from api.backends.athena import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
 from tests.api.helpers import ORDER_COLUMNS, SALES_COLUMNS, moto_api, queue_result
-
-TOMORROW = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+from tests.oracle import tomorrow
 
 
 @pytest.fixture
@@ -108,7 +107,7 @@ def test_missing_channel_is_sent_as_null_and_dates_default(
     response = TestClient(create_app(settings)).get("/order-status-report")
     assert response.status_code == 200 and response.json()["items"] == []
     execution = only_execution(athena, settings.athena_workgroup)
-    assert execution["ExecutionParameters"] == ["DATE '2000-01-01'", f"DATE '{TOMORROW}'", "NULL"]
+    assert execution["ExecutionParameters"] == ["DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL"]
 
 
 def test_backend_polls_with_backoff_until_the_query_succeeds(
@@ -179,7 +178,7 @@ def test_first_page_asks_for_limit_plus_header_row(
     assert execution["ExecutionParameters"] == [
         "'C1'",
         "DATE '2000-01-01'",
-        f"DATE '{TOMORROW}'",
+        f"DATE '{tomorrow()}'",
         "NULL",  # no channel: every channel
         "0",
         str(RESULT_ROW_CAP),
@@ -198,7 +197,7 @@ def test_token_pointing_at_another_querys_results_is_refused(
         {
             "client_id": "C1",
             "date_from": dt.date(2000, 1, 1),
-            "date_to": dt.date.fromisoformat(TOMORROW),
+            "date_to": tomorrow(),
         },
     )
     token = tokens.encode({"q": fingerprint, "id": other_id, "n": "page-2"})

@@ -22,11 +22,17 @@ from api.backends.athena import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
 from tests.conftest import REGION
+from tests.oracle import tomorrow
 
 WORKGROUP, QID = "duffbeer-api", "11111111-2222-3333-4444-555555555555"
-TOMORROW = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
 ORDER_SQL = load_query("orders_by_client").sql
-ORDER_PARAMS = ["'C1'", "DATE '2000-01-01'", f"DATE '{TOMORROW}'", "NULL", "0", str(RESULT_ROW_CAP)]
+
+
+def order_params() -> list[str]:
+    """The parameters of a default /orders/C1 request, as of now (the window ends tomorrow)."""
+    return ["'C1'", "DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL", "0", str(RESULT_ROW_CAP)]
+
+
 ORDER_COLUMNS = [
     "order_id:varchar",
     "order_date:date",
@@ -91,25 +97,25 @@ def result_page(
     return page
 
 
-def execution(state: str, sql: str = ORDER_SQL, params: list[str] = ORDER_PARAMS) -> dict[str, Any]:
+def execution(state: str, sql: str = ORDER_SQL, params: list[str] | None = None) -> dict[str, Any]:
     return {
         "QueryExecution": {
             "QueryExecutionId": QID,
             "Query": sql,
             "WorkGroup": WORKGROUP,
-            "ExecutionParameters": params,
+            "ExecutionParameters": order_params() if params is None else params,
             "Status": {"State": state, "StateChangeReason": "boom: SELECT x"},
         }
     }
 
 
-def expect_start(h: Harness, sql: str = ORDER_SQL, params: list[str] = ORDER_PARAMS) -> None:
+def expect_start(h: Harness, sql: str = ORDER_SQL, params: list[str] | None = None) -> None:
     h.stub.add_response(
         "start_query_execution",
         {"QueryExecutionId": QID},
         {
             "QueryString": sql,
-            "ExecutionParameters": params,
+            "ExecutionParameters": order_params() if params is None else params,
             "WorkGroup": WORKGROUP,
             "QueryExecutionContext": {"Database": "duffbeer"},
         },
@@ -146,6 +152,8 @@ def test_orders_are_paged_through_athenas_next_token(athena: Harness) -> None:
         "statuses": ["shipped"],
     }
     assert [o["order_id"] for o in first["orders"]] == ["O3", "O2"]
+    assert first["orders"][1]["statuses"] == ["cancelled", "delivered"]
+    assert first["orders"][1]["order_total"] == 0.05
     assert first["next_token"] and "athena-2" not in first["next_token"]
 
     expect_state(athena, "SUCCEEDED")  # the token's query is re-checked, not re-run
@@ -162,7 +170,7 @@ def test_orders_are_paged_through_athenas_next_token(athena: Harness) -> None:
 
 def test_reports_read_every_result_page(athena: Harness) -> None:
     sql = load_query("sales_by_product").sql
-    params = ["DATE '2000-01-01'", f"DATE '{TOMORROW}'", "NULL"]
+    params = ["DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL"]
     expect_start(athena, sql, params)
     expect_state(athena, "SUCCEEDED", sql=sql, params=params)
     page_one = [["P1", "online", "10", "99.90", "4"]]
@@ -252,7 +260,7 @@ def test_expired_token_query_is_a_400(athena: Harness) -> None:
         {
             "client_id": "C1",
             "date_from": dt.date(2000, 1, 1),
-            "date_to": TOMORROW,
+            "date_to": tomorrow(),
         },
     )
     token = tokens.encode({"q": fingerprint, "id": QID, "n": "x"})
@@ -273,7 +281,7 @@ def test_token_for_another_client_never_reaches_athena(athena: Harness) -> None:
         {
             "client_id": "C1",
             "date_from": dt.date(2000, 1, 1),
-            "date_to": TOMORROW,
+            "date_to": tomorrow(),
         },
     )
     token = tokens.encode({"q": fingerprint, "id": QID, "n": "x"})

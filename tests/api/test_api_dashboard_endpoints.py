@@ -1,8 +1,8 @@
 """The endpoints added for the dashboard, against the local backend over the real job output,
 and their requests to Athena against the moto server.
 
-Expected numbers are computed here in plain Python from the job's ``orders`` rows (read with
-DuckDB), independently of the named queries and the daily marts they read.
+Expected numbers are computed here in plain Python from the sample's order lines, written out
+by hand (tests/oracle.py), independently of the job, the named queries and the daily marts.
 """
 
 from __future__ import annotations
@@ -15,30 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
 from athena.catalog import load_query
-from athena.local import current_files
 from tests.api.helpers import queue_result
 from tests.api.test_api_athena_moto import only_execution
-from transforms.contract import NON_SALE_STATUSES
+from tests.oracle import NOT_NET_SALES, sample_orders
 
 
 @pytest.fixture(scope="module")
-def lines(job_output: Path) -> list[dict[str, Any]]:
-    """Every order line the job wrote, with its partition values."""
-    source = current_files(job_output, "orders")  # what the manifests list
-    cursor = duckdb.connect().execute(
-        "SELECT CAST(order_date AS VARCHAR), channel, client_id, order_id, quantity, line_total, "
-        "status FROM read_parquet(?, hive_partitioning = true)",
-        [source],
-    )
-    names = ["order_date", "channel", "client_id", "order_id", "quantity", "line_total", "status"]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def lines() -> list[dict[str, Any]]:
+    """The sample's order lines, written by hand (tests/oracle.py), dates as ISO strings."""
+    return [{**line, "order_date": line["order_date"].isoformat()} for line in sample_orders()]
 
 
 def net_by_day_and_channel(
@@ -49,7 +40,7 @@ def net_by_day_and_channel(
         if not (start <= line["order_date"] <= end and channel in (None, line["channel"])):
             continue
         total = totals[line["order_date"], line["channel"]]  # a day with orders, sold or not
-        if line["status"] not in NON_SALE_STATUSES:
+        if line["status"] not in NOT_NET_SALES:
             total[0] += line["quantity"]
             total[1] += line["line_total"]
     return [

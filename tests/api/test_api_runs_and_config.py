@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -13,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import ConfigError, Settings
 from tests.api.helpers import RUNS, api_gateway_event
-from tests.conftest import REGION
+from tests.conftest import REGION, REPO
 
 
 def test_latest_run_is_the_newest_start_and_skips_unreadable_files(tmp_path: Path) -> None:
@@ -100,20 +102,36 @@ def test_unusable_configuration_fails_at_start_with_the_variable_named(env: dict
         Settings.from_env(env)
 
 
-def test_lambda_handler_serves_api_gateway_events(
-    job_output: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DUFFBEER_API_BACKEND", "local")
-    monkeypatch.setenv("DUFFBEER_OUTPUT_PATH", str(job_output))
-    import api.app
-    import api.lambda_handler
+LAMBDA_COLD_START = """
+import json, sys
+from api.lambda_handler import handler
+for event in json.loads(sys.stdin.read()):
+    print(json.dumps(handler(event, None)))
+"""
 
-    importlib.reload(api.app)
-    handler = importlib.reload(api.lambda_handler).handler
-    response = handler(api_gateway_event("/orders/C00101", {"limit": "1"}), None)
-    assert response["statusCode"] == 200
-    body = json.loads(response["body"])
+
+def test_lambda_handler_serves_api_gateway_events(job_output: Path) -> None:
+    """A cold start in its own interpreter: the module-level app is built from the
+    environment there, and this test process's ``api.app`` is left as it was."""
+    events = [
+        api_gateway_event("/orders/C00101", {"limit": "1"}),
+        api_gateway_event("/orders/C00101", {"channel": "x", "limit": "0"}),
+    ]
+    env = {**os.environ, "DUFFBEER_API_BACKEND": "local", "DUFFBEER_OUTPUT_PATH": str(job_output)}
+    done = subprocess.run(
+        [sys.executable, "-c", LAMBDA_COLD_START],
+        input=json.dumps(events),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=True,
+    )
+    printed = [json.loads(line) for line in done.stdout.splitlines()]  # JSON logs and answers
+    ok, bad = [line for line in printed if "statusCode" in line]
+    assert ok["statusCode"] == 200
+    body = json.loads(ok["body"])
     assert body["client_id"] == "C00101" and len(body["orders"]) == 1 and body["next_token"]
-    bad = handler(api_gateway_event("/orders/C00101", {"channel": "x", "limit": "0"}), None)
     assert bad["statusCode"] == 400
     assert json.loads(bad["body"])["error"]["code"] == "invalid_limit"

@@ -18,6 +18,7 @@ from pyspark.sql import functions as F
 from athena.ddl import DATABASE
 from athena.local import LocalAthena
 from athena.spark import create_tables
+from tests.oracle import sample_orders
 from tests.output import partition_files
 from transforms.layout import partition_of
 from transforms.tables import PUBLIC_TABLES as TABLES
@@ -57,6 +58,6 @@ def local_athena(sample_output: Path) -> LocalAthena:
 
 
 @pytest.fixture(scope="session")
-def order_lines(job_frames: dict[str, DataFrame]) -> list[dict[str, Any]]:
-    """Every orders row as a plain dict: the base of the tests' independent computations."""
-    return [row.asDict() for row in job_frames["orders"].collect()]
+def order_lines() -> list[dict[str, Any]]:
+    """The sample's order lines, written by hand (tests/oracle.py), not read from the job."""
+    return sample_orders()
