@@ -11,7 +11,7 @@ from lambdas.file_checks import check_header, check_object
 from scripts import contract_tables
 from synthetic.rejects import SPOILERS
 from transforms import contract
-from transforms.header import HEAD_BYTES, inspect_header
+from transforms.header import inspect_header
 
 FILE_CODES = {r.code for r in contract.FILE_REASONS}
 HEADER = ",".join(contract.REQUIRED_COLUMNS).encode()
@@ -66,7 +66,3 @@ def test_trigger_object_checks_use_contract_file_reasons() -> None:
         contract.FILE_TOO_LARGE,
     }
     assert check_object("a.CSV", 10, 100) is None
-
-
-def test_header_limit_is_the_contract_one() -> None:
-    assert HEAD_BYTES == contract.HEADER_MAX_BYTES

@@ -9,9 +9,17 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 
-from transforms.contract import DELIMITERS, REQUIRED_COLUMNS, normalise_header
+from transforms.contract import (
+    DELIMITERS,
+    EMPTY_FILE,
+    HEADER_MAX_BYTES,
+    MISSING_COLUMNS,
+    REQUIRED_COLUMNS,
+    UNREADABLE_HEADER,
+    normalise_header,
+)
 
-HEAD_BYTES = 64 * 1024  # a header line longer than this is not an order file
+HEAD_BYTES = HEADER_MAX_BYTES  # a header line longer than this is not an order file
 BOM = b"\xef\xbb\xbf"
 
 
@@ -53,14 +61,14 @@ def inspect_header(head: bytes, complete: bool) -> HeaderCheck:
     """Check a file's first bytes; ``complete`` says the head is the whole file."""
     head = head.removeprefix(BOM)
     if not head.strip():
-        return HeaderCheck("empty_file", "the file has no header line")
+        return HeaderCheck(EMPTY_FILE, "the file has no header line")
     line = _first_line(head, complete)
     if line is None:
-        return HeaderCheck("unreadable_header", f"no line break in the first {HEAD_BYTES} bytes")
+        return HeaderCheck(UNREADABLE_HEADER, f"no line break in the first {HEAD_BYTES} bytes")
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as err:
-        return HeaderCheck("unreadable_header", f"header is not valid UTF-8 ({err.reason})")
+        return HeaderCheck(UNREADABLE_HEADER, f"header is not valid UTF-8 ({err.reason})")
     best: tuple[int, str, tuple[str, ...], list[str]] | None = None
     for delimiter in DELIMITERS:
         columns = tuple(next(csv.reader([text], delimiter=delimiter)))
@@ -73,7 +81,7 @@ def inspect_header(head: bytes, complete: bool) -> HeaderCheck:
             best = (score, delimiter, columns, missing)
     assert best is not None
     return HeaderCheck(
-        "missing_columns",
+        MISSING_COLUMNS,
         "missing required columns: " + ", ".join(best[3]),
         delimiter=best[1],
         columns=best[2],

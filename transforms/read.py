@@ -21,6 +21,7 @@ from transforms.contract import (
     FILE_OK,
     FILE_REJECTED,
     FILE_SKIPPED,
+    NOT_CSV,
     REQUIRED_COLUMNS,
 )
 from transforms.frames import empty_frame
@@ -53,7 +54,7 @@ class InputFile:
 
 def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
     if not info.path.lower().endswith(CSV_EXTENSION):
-        return InputFile(info.path, FILE_SKIPPED, "not_csv", "only *.csv files are read")
+        return InputFile(info.path, FILE_SKIPPED, NOT_CSV, "only *.csv files are read")
     head = storage.head(info.path, HEAD_BYTES) if info.size else b""
     check = inspect_header(head, complete=info.size <= HEAD_BYTES)
     if not check.ok:
