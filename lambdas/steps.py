@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.s3_ops import is_missing
 from lambdas.trigger import Clients, Settings, reject, validate
+from transforms.contract import upload_time_segment
 
 LOG = logging.getLogger("duffbeer.steps")
 LOG.setLevel(logging.INFO)
@@ -76,10 +76,9 @@ def validate_file(
 
 def staged_key(settings: StepSettings, batch: str, file: Mapping[str, Any]) -> str:
     """`batches/<batch>/<upload time>/<key below the upload prefix>`. A copy's S3
-    LastModified is its copy time, which the job orders file versions by (then by path,
-    descending): files are copied in upload order, and the upload time in the path breaks
-    ties (S3 times are whole seconds) in upload order too."""
-    uploaded = re.sub(r"[^0-9TZ]", "", str(file.get("event_time") or "")) or "unknown"
+    LastModified is its copy time, so the job takes a staged file's upload time from this
+    path (``transforms.contract.staged_upload_time``) to order versions by."""
+    uploaded = upload_time_segment(str(file.get("event_time") or ""))
     relative = str(file["key"]).removeprefix(settings.upload_prefix)
     return f"{BATCHES_PREFIX}{batch}/{uploaded}/{relative}"
 

@@ -3,6 +3,7 @@ data generator all follow `transforms.contract` (no PySpark needed here)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -66,3 +67,13 @@ def test_trigger_object_checks_use_contract_file_reasons() -> None:
         contract.FILE_TOO_LARGE,
     }
     assert check_object("a.CSV", 10, 100) is None
+
+
+def test_an_upload_time_survives_the_staged_path() -> None:
+    segment = contract.upload_time_segment("2026-11-21T09:00:05.123Z")
+    assert segment == "20261121T090005123Z"
+    path = f"s3://in/batches/b-1/{segment}/orders/a.csv"
+    assert contract.staged_upload_time(path) == dt.datetime(2026, 11, 21, 9, 0, 5, 123000)
+    assert contract.staged_upload_time("s3://in/incoming/a.csv") is None
+    assert contract.upload_time_segment("") == "unknown"
+    assert contract.staged_upload_time("s3://in/batches/b-1/unknown/a.csv") is None

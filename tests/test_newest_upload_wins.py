@@ -80,3 +80,19 @@ def test_equal_upload_times_fall_back_to_the_path_deterministically(
         assert stored(spark, tmp_path / f"out-{attempt}") == [
             ("pending", "2026-11-20", "online", LATE)
         ]
+
+
+def test_a_staged_copy_is_ordered_by_the_upload_time_in_its_path(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """The Step Functions flow copies uploads to batches/<batch>/<upload time>/…: the copy's
+    own time is when it was staged, so a late batch must not win with its copy time."""
+    batch_1 = tmp_path / "batches" / "b1" / "20261121T090000000Z"  # uploaded at 09:00
+    batch_2 = tmp_path / "batches" / "b2" / "20261121T080000000Z"  # uploaded at 08:00
+    # The 08:00 upload was redelivered into a later batch: its copy is the newer file.
+    upload(batch_1, "a.csv", "O1,C1,P1,store,1,2.00,shipped,2026-11-21", EARLY)
+    upload(batch_2, "a.csv", "O1,C1,P1,online,1,2.00,pending,2026-11-20", LATE)
+    output = tmp_path / "out"
+    run(batch_1, output)
+    run(batch_2, output)
+    assert stored(spark, output) == [("shipped", "2026-11-21", "store", LATE)]

@@ -6,6 +6,7 @@ validate against exactly the lists the Glue job enforces.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -182,3 +183,30 @@ def normalise_header(name: str) -> str:
 def is_valid_id(value: str) -> bool:
     """The whole value (``match`` would let ``$`` stop before a trailing newline)."""
     return bool(ID_REGEX.fullmatch(value))
+
+
+# The Step Functions flow stages each upload as batches/<batch_id>/<upload time>/<key>. A
+# copy's S3 LastModified is its copy time, so the upload time travels in the path, and the
+# job orders file versions by it (newest upload wins, docs/data_contract.md).
+STAGED_PREFIX: Final[str] = "batches/"
+_STAGED_TIME = re.compile(r"(?:^|/)batches/[^/]+/(\d{8})T(\d{6})(\d{3})?Z/")
+
+
+def upload_time_segment(event_time: str) -> str:
+    """An S3 event's ``eventTime`` (``2026-11-21T09:00:00.123Z``) as a path segment
+    (``20261121T090000123Z``); ``unknown`` when there is none."""
+    digits = re.sub(r"[^0-9TZ]", "", event_time)
+    return digits if re.fullmatch(r"\d{8}T\d{6}(\d{3})?Z", digits) else "unknown"
+
+
+def staged_upload_time(path: str) -> dt.datetime | None:
+    """The upload time (naive UTC) a staged file's path carries; None for any other path."""
+    match = _STAGED_TIME.search(path)
+    if match is None:
+        return None
+    day, clock, millis = match.groups()
+    try:
+        parsed = dt.datetime.strptime(day + clock, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return parsed + dt.timedelta(milliseconds=int(millis or 0))

@@ -23,6 +23,7 @@ from transforms.contract import (
     FILE_SKIPPED,
     NOT_CSV,
     REQUIRED_COLUMNS,
+    staged_upload_time,
 )
 from transforms.frames import empty_frame
 from transforms.header import HEAD_BYTES, inspect_header, required_positions
@@ -65,7 +66,7 @@ def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
         delimiter=check.delimiter,
         columns=check.columns,
         size=info.size,
-        modified_at=info.modified_at,
+        modified_at=staged_upload_time(info.path) or info.modified_at,
     )
 
 
