@@ -4,14 +4,23 @@ artifacts bucket holds only what the deployer wrote and is always emptied."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from deploy.names import Names
 from deploy.stack import delete_stack, stack_status
 
-if TYPE_CHECKING:
-    from scripts.deploy_job import Deployer
+
+class Deployer(Protocol):
+    """What teardown needs of scripts/deploy_job.py's Deployer (no import back into it)."""
+
+    config: Any
+    dry_run: bool
+    local: bool
+
+    def client(self, service: str) -> Any: ...
+
 
 EXIT_RETAINED = 3
 DATA_BUCKETS = ("input", "processed", "athena-results")
@@ -54,12 +63,9 @@ def _local_twin_leftovers(deployer: Deployer, names: Any) -> None:
             continue
 
 
-def teardown(deployer: Deployer, force: bool) -> int:
-    from scripts.deploy_job import stack_names
-
+def teardown(deployer: Deployer, names: Names, force: bool) -> int:
     config = deployer.config
     cfn, s3 = deployer.client("cloudformation"), deployer.client("s3")
-    names = stack_names(config, deployer.client("sts").get_caller_identity()["Account"])
     full = {p: len(object_versions(s3, names.bucket(p))) for p in DATA_BUCKETS}
     kept = {names.bucket(p): n for p, n in full.items() if n}
     if kept and not force:

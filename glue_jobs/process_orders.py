@@ -101,14 +101,19 @@ def fail(options: JobOptions, run: Run | None, err: Exception) -> SystemExit:
     return SystemExit(f"run {options.run_id} failed: {reason}")
 
 
-def main(argv: Sequence[str] | None = None, storage: Storage | None = None) -> dict[str, Any]:
+def main(
+    argv: Sequence[str] | None = None,
+    storage: Storage | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """Run the job; returns the run report, or exits non-zero with a one-line reason.
 
-    ``storage`` replaces the Hadoop file-system access (the fault-injection tests)."""
+    ``storage`` replaces the Hadoop file-system access and ``now`` the clock that sets the
+    run date (tests: fault injection, and runs that must share one run date)."""
     configure_logging()
     argv = list(sys.argv if argv is None else argv)
     try:
-        options = JobOptions.from_argv(argv, dt.datetime.now(dt.UTC))
+        options = JobOptions.from_argv(argv, now or dt.datetime.now(dt.UTC))
     except JobArgumentError as err:
         log.error("run rejected", extra={"error": str(err)})
         raise SystemExit(str(err)) from err

@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None, session: boto3.Session | None = None) ->
     deployer = Deployer(config, session, args.dry_run)
     try:
         if args.teardown:
-            return teardown(deployer, args.force)
+            account = deployer.client("sts").get_caller_identity()["Account"]
+            return teardown(deployer, stack_names(config, account), args.force)
         deployer.run()
     except (FileNotFoundError, ValueError, BotoCoreError, ClientError, DeployError) as exc:
         report(deployer.outcomes, deployer.lines, args.json, args.dry_run)

@@ -30,6 +30,7 @@ from typing import Any
 
 from transforms.layout import (
     DATA_DIR,
+    MANIFEST_DIR,
     MANIFEST_NAME,
     PartitionValues,
     commits_dir,
@@ -122,7 +123,7 @@ class TableStore:
         base = manifest_root(root) + (f"/{prefix}" if prefix else "")
         found = []
         for info in self.storage.list_files(base):
-            relative = info.path[len(self.storage.qualify(manifest_root(root))) + 1 :]
+            relative = info.path.split(f"/{MANIFEST_DIR}/", 1)[1]
             if relative.endswith(f"/{MANIFEST_NAME}"):
                 found.append(relative[: -len(MANIFEST_NAME) - 1])
         return sorted(found)
@@ -133,10 +134,10 @@ class TableStore:
         """The record of a run whose files are all written: new and replaced files per partition."""
         record = CommitRecord(commit_id, run_id, _now().isoformat())
         for write in writes:
-            folder = self.storage.qualify(data_dir(write.root, commit_id))
+            marker = f"/{DATA_DIR}/{commit_id}/"
             new_files: dict[str, list[str]] = defaultdict(list)
-            for info in self.storage.list_files(folder):
-                relative = info.path[len(folder) + 1 :]
+            for info in self.storage.list_files(data_dir(write.root, commit_id)):
+                relative = info.path.split(marker, 1)[1]  # whatever form the scheme takes
                 if is_data_file(relative):
                     new_files[relative.rsplit("/", 1)[0]].append(info.path)
             expected = write.relative_paths()
