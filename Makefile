@@ -74,9 +74,12 @@ $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	@touch $@
 
+HISTORY ?= 2000000 20000000
+
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md; incremental vs history size -> bench/history.md (HISTORY= to skip)
 	$(PY) -m bench.run --sizes $(SIZES)
+	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY))
 
 MUTATE_STAMP := $(VENV)/.mutate-installed
 # Every mutant of the pure-Python modules; of the Spark modules (each mutant starts a JVM), the

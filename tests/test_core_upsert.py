@@ -7,14 +7,17 @@ import datetime as dt
 
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from tests.builders import INGESTED_AT, UPLOADED_AT, order_row, orders_frame
 from transforms.core import (
     KEY_BUCKETS,
+    current_locations,
+    key_bucket,
+    key_index_changes,
     key_index_rows,
     latest_line_per_key,
     touched_partitions,
-    updated_key_index,
     upsert_orders,
     with_source_modified_at,
 )
@@ -161,13 +164,61 @@ def test_touched_partitions_include_where_a_moved_line_leaves(spark: SparkSessio
     )
 
 
-def test_key_index_follows_a_moved_line_and_keeps_other_keys(spark: SparkSession) -> None:
-    other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
-    index = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1), other))
-    incoming = orders_frame(spark, order_row(order_date=DAY2, channel="store"))
-    rewritten = incoming  # the upsert's rows of every touched partition
-    expected = index_frame(
-        spark, orders_frame(spark, other, order_row(order_date=DAY2, channel="store"))
+def bucket_of(spark: SparkSession, order_id: str, product_id: str = "P01") -> int:
+    row = spark.range(1).select(key_bucket(F.lit(order_id), F.lit(product_id))).first()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_keys_newest_index_entry_is_its_location(spark: SparkSession) -> None:
+    old = order_row(order_date=DAY1, source_modified_at=EARLIER_UPLOAD)
+    new = order_row(order_date=DAY2, channel="store", source_modified_at=LATER_UPLOAD)
+    legacy = order_row(order_date=DAY1, channel="phone", source_modified_at=None)
+    index = index_frame(spark, orders_frame(spark, new, old, legacy))
+    expected = index_frame(spark, orders_frame(spark, new))
+    assert_df_equality(current_locations(index), expected, ignore_nullable=True)
+
+
+def test_touched_partitions_ignore_where_a_line_used_to_live(spark: SparkSession) -> None:
+    index = index_frame(
+        spark,
+        orders_frame(
+            spark,
+            order_row(order_date=DAY1, channel="phone", source_modified_at=EARLIER_UPLOAD),
+            order_row(order_date=DAY1, channel="online", source_modified_at=UPLOADED_AT),
+        ),
     )
-    actual = index.transform(updated_key_index(rewritten, incoming))
+    incoming = orders_frame(spark, order_row(order_date=DAY2, source_modified_at=LATER_UPLOAD))
+    expected = spark.createDataFrame(
+        [(DAY2, "online"), (DAY1, "online")], "order_date date, channel string"
+    )
+    assert_df_equality(
+        incoming.transform(touched_partitions(index)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
+def test_key_index_gets_only_the_incoming_keys_appended(spark: SparkSession) -> None:
+    moved = order_row(order_date=DAY2, channel="store", source_modified_at=LATER_UPLOAD)
+    other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
+    incoming = orders_frame(spark, moved)
+    rewritten = orders_frame(spark, moved, other)  # every row of the touched partitions
+    untouched_index = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1)))
+    actual = untouched_index.transform(key_index_changes(rewritten, incoming, []))
+    expected = index_frame(spark, orders_frame(spark, moved))
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSession) -> None:
+    was = order_row(order_date=DAY1, source_modified_at=EARLIER_UPLOAD)
+    moved = order_row(order_date=DAY2, channel="store", source_modified_at=LATER_UPLOAD)
+    kept = order_row(product_id="P02", order_date=DAY1)
+    stale_kept = order_row(product_id="P02", order_date=DAY2, source_modified_at=EARLIER_UPLOAD)
+    buckets = [bucket_of(spark, "ORD-1"), bucket_of(spark, "ORD-1", "P02")]
+    index = index_frame(spark, orders_frame(spark, was, kept, stale_kept))
+    incoming = orders_frame(spark, moved)
+    actual = index.transform(key_index_changes(incoming, incoming, buckets))
+    expected = index_frame(spark, orders_frame(spark, moved, kept))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)

@@ -58,14 +58,19 @@ def new_commit_id(run_id: str) -> str:
 
 @dataclass(frozen=True)
 class TableWrite:
-    """One table's part of a run: every partition it replaces (some may end up empty)."""
+    """One table's part of a run: every partition it replaces (some may end up empty), or
+    adds files to (``appended``: their current files stay)."""
 
     table: Table
     root: str
     partitions: tuple[PartitionValues, ...]
+    appended: tuple[PartitionValues, ...] = ()
 
     def relative_paths(self) -> list[str]:
         return sorted({partition_dir(self.table.partitions, v) for v in self.partitions})
+
+    def appended_paths(self) -> set[str]:
+        return {partition_dir(self.table.partitions, v) for v in self.appended}
 
 
 @dataclass
@@ -144,17 +149,16 @@ class TableStore:
             stray = sorted(set(new_files) - set(expected))
             if stray:
                 raise RuntimeError(f"{write.table.name}: files written outside the plan: {stray}")
-            replaced = self.current_files(write.root, expected)
-            record.tables[write.table.name] = {
-                "root": write.root,
-                "partitions": {
-                    relative: {
-                        "files": sorted(new_files.get(relative, [])),
-                        "replaced": replaced[relative],
-                    }
-                    for relative in expected
-                },
-            }
+            current = self.current_files(write.root, expected)
+            appended = write.appended_paths()
+            partitions = {}
+            for relative in expected:
+                files = sorted(new_files.get(relative, []))
+                if relative in appended:
+                    partitions[relative] = {"files": current[relative] + files, "replaced": []}
+                else:
+                    partitions[relative] = {"files": files, "replaced": current[relative]}
+            record.tables[write.table.name] = {"root": write.root, "partitions": partitions}
         return record
 
     def commit(self, record: CommitRecord) -> None:

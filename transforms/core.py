@@ -8,13 +8,17 @@ later one is quarantined as ``duplicate_key``, so no position inside a file is n
 The winner replaces the old version wherever it lives, even in another partition.
 
 ``orders_key_index`` maps each key to its partition, bucketed by a hash of the key, so a
-run reads only the buckets of its incoming keys to find the lines it moves.
+run reads only the buckets of its incoming keys to find the lines it moves. A run appends
+its keys' new locations to their buckets instead of rewriting them (the write is as big as
+the input, not the history); each entry carries the version it points to, so the newest
+entry of a key is its current location, and a bucket is compacted to one entry per key
+once it holds ``INDEX_COMPACT_FILES`` files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -28,6 +32,8 @@ KEY_INDEX_COLUMNS = tuple(KEY_INDEX_SCHEMA.fieldNames())
 VERSION_COLUMNS = tuple(c for c in ORDERS_COLUMNS if c != "ingested_at")
 # Buckets of the key index: a run reads at most this many small files to find moves.
 KEY_BUCKETS = 64
+# A bucket with this many files is rewritten with one entry per key by the run touching it.
+INDEX_COMPACT_FILES = 16
 
 
 def newest_first() -> list[Column]:
@@ -75,12 +81,23 @@ def incoming_buckets(incoming: DataFrame) -> DataFrame:
     ).distinct()
 
 
+def current_locations(index: DataFrame) -> DataFrame:
+    """Each key's newest key-index entry: where its current version lives."""
+    newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
+    return (
+        index.withColumn("_rank", F.row_number().over(newest))
+        .where(F.col("_rank") == 1)
+        .select(*KEY_INDEX_COLUMNS)
+    )
+
+
 def touched_partitions(index: DataFrame) -> Callable[[DataFrame], DataFrame]:
     """Partitions an upsert must rewrite: where incoming lines go, and where they live now
-    (``index``: the key-index rows of the incoming keys' buckets)."""
+    (``index``: the key-index entries of the incoming keys' buckets)."""
 
     def _touched(incoming: DataFrame) -> DataFrame:
-        living = index.join(incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_semi")
+        entries = index.join(incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_semi")
+        living = current_locations(entries)
         return (
             incoming.select(*ORDERS_PARTITIONS)
             .unionByName(living.select(*ORDERS_PARTITIONS))
@@ -117,24 +134,35 @@ def upsert_orders(existing: DataFrame) -> Callable[[DataFrame], DataFrame]:
 
 
 def key_index_rows(orders: DataFrame) -> DataFrame:
-    """The key-index rows of ``orders`` rows."""
+    """The key-index entries of ``orders`` rows: key, partition, version, bucket."""
     return orders.select(
         *ORDER_KEY,
         *ORDERS_PARTITIONS,
+        "source_modified_at",
+        "source_file",
         key_bucket(F.col("order_id"), F.col("product_id")).alias("key_bucket"),
     ).select(*KEY_INDEX_COLUMNS)
 
 
-def updated_key_index(
-    rewritten: DataFrame, incoming: DataFrame
+def key_index_changes(
+    rewritten: DataFrame, incoming: DataFrame, compact: Sequence[int]
 ) -> Callable[[DataFrame], DataFrame]:
-    """The touched buckets after an upsert: their other keys as they were, the incoming keys
-    where their winning version now lives (``rewritten``: every touched partition's rows)."""
+    """What a run writes to the key index: for each incoming key, an entry for where its
+    winning version now lives (``rewritten``: every touched partition's rows), appended to
+    its bucket; the ``compact`` buckets instead whole, one entry per key (``index``: the
+    current entries of the ``compact`` buckets)."""
 
-    def _update(index: DataFrame) -> DataFrame:
+    def _changes(index: DataFrame) -> DataFrame:
         keys = incoming.select(*ORDER_KEY)
-        kept = index.join(keys, on=list(ORDER_KEY), how="left_anti")
-        moved = rewritten.join(keys, on=list(ORDER_KEY), how="left_semi").transform(key_index_rows)
-        return kept.select(*KEY_INDEX_COLUMNS).unionByName(moved)
+        entries = rewritten.join(keys, on=list(ORDER_KEY), how="left_semi").transform(
+            key_index_rows
+        )
+        in_compacted = F.col("key_bucket").isin(list(compact))
+        compacted = current_locations(
+            index.where(in_compacted)
+            .select(*KEY_INDEX_COLUMNS)
+            .unionByName(entries.where(in_compacted))
+        )
+        return entries.where(~in_compacted).unionByName(compacted)
 
-    return _update
+    return _changes

@@ -8,7 +8,7 @@ commit protocol of transforms/commit.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,11 @@ from pyspark.sql import types as T
 from transforms.commit import TableStore, TableWrite, new_commit_id
 from transforms.contract import FILE_OK
 from transforms.core import (
+    INDEX_COMPACT_FILES,
     incoming_buckets,
+    key_index_changes,
     latest_line_per_key,
     touched_partitions,
-    updated_key_index,
     upsert_orders,
     with_source_modified_at,
 )
@@ -33,7 +34,7 @@ from transforms.read import InputFile, inspect_input, read_raw_orders
 from transforms.report import ReasonCount, file_entries
 from transforms.staging import kept_for_run, rejected_rows, stage_orders, valid_lines
 from transforms.storage import Storage
-from transforms.table_io import read_current
+from transforms.table_io import read_current, read_files
 from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
 from transforms.tuning import applied, run_settings
 
@@ -142,7 +143,20 @@ class Run:
             buckets = [(r["key_bucket"],) for r in incoming.transform(incoming_buckets).collect()]
             if not buckets:
                 return []
-            index = self.current(ORDERS_KEY_INDEX, _relatives(ORDERS_KEY_INDEX, buckets)).cache()
+            # Read each bucket's manifest once: its files, and whether it is due a compaction.
+            bucket_paths = {v: partition_dir(ORDERS_KEY_INDEX.partitions, v) for v in buckets}
+            bucket_files = self.store.current_files(
+                self.roots[ORDERS_KEY_INDEX.name], sorted(bucket_paths.values())
+            )
+            compact = [
+                v
+                for v, path in bucket_paths.items()
+                if len(bucket_files[path]) >= INDEX_COMPACT_FILES
+            ]
+            index = read_files(self.spark, ORDERS_KEY_INDEX, _flat(bucket_files.values()))
+            compacted = read_files(
+                self.spark, ORDERS_KEY_INDEX, _flat(bucket_files[bucket_paths[v]] for v in compact)
+            )
             touched = [tuple(r) for r in incoming.transform(touched_partitions(index)).collect()]
             touched_paths = _relatives(ORDERS, touched)
             existing = self.current(ORDERS, touched_paths)
@@ -153,18 +167,24 @@ class Run:
             )
             rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
             self.storage.write_frame(
-                index.transform(updated_key_index(rewritten, incoming)),
+                compacted.transform(
+                    key_index_changes(rewritten, incoming, [v[0] for v in compact])
+                ),
                 self.new_files(ORDERS_KEY_INDEX),
                 ORDERS_KEY_INDEX.partitions,
             )
-            index.unpersist()
             dates = sorted({values[0] for values in touched})
             self.write_marts(rewritten, set(touched_paths), dates)
         finally:
             incoming.unpersist()
         return [
             TableWrite(ORDERS, self.roots[ORDERS.name], tuple(touched)),
-            TableWrite(ORDERS_KEY_INDEX, self.roots[ORDERS_KEY_INDEX.name], tuple(buckets)),
+            TableWrite(
+                ORDERS_KEY_INDEX,
+                self.roots[ORDERS_KEY_INDEX.name],
+                tuple(buckets),
+                appended=tuple(v for v in buckets if v not in compact),
+            ),
             *[
                 TableWrite(mart, self.roots[mart.name], tuple((d,) for d in dates))
                 for mart in MARTS
@@ -203,6 +223,10 @@ class Run:
             merged, self.new_files(REJECTED_ORDERS), REJECTED_ORDERS.partitions
         )
         return TableWrite(REJECTED_ORDERS, self.roots[REJECTED_ORDERS.name], (partition,))
+
+
+def _flat(groups: Iterable[list[str]]) -> list[str]:
+    return [item for group in groups for item in group]
 
 
 def _relatives(table: Table, values: Sequence[PartitionValues]) -> list[str]:

@@ -53,8 +53,9 @@ ORDERS_SCHEMA: Final = T.StructType(
     ]
 )
 
-# orders_key_index: one row per order line key, naming the orders partition that holds it.
-# Bucketed by a hash of the key, so a run reads only its incoming keys' buckets.
+# orders_key_index: entries naming the orders partition that holds an order line key, with
+# the version they point to (a key's newest entry is current; runs append, compaction keeps
+# one per key). Bucketed by a hash of the key, so a run reads only its incoming keys' buckets.
 KEY_INDEX_PARTITIONS: Final = ("key_bucket",)
 KEY_INDEX_SCHEMA: Final = T.StructType(
     [
@@ -62,6 +63,8 @@ KEY_INDEX_SCHEMA: Final = T.StructType(
         T.StructField("product_id", T.StringType(), True),
         T.StructField("order_date", T.DateType(), True),
         T.StructField("channel", T.StringType(), True),
+        T.StructField("source_modified_at", T.TimestampType(), True),
+        T.StructField("source_file", T.StringType(), True),
         T.StructField("key_bucket", T.IntegerType(), True),
     ]
 )

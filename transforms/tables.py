@@ -92,8 +92,8 @@ ORDERS_KEY_INDEX: Final = Table(
     "orders_key_index",
     KEY_INDEX_SCHEMA,
     KEY_INDEX_PARTITIONS,
-    "one row per order line key: the orders partition that holds it",
-    key=ORDER_KEY,
+    "one entry per order line key and version it pointed to; the newest names the orders "
+    "partition that holds the key",
     public=False,
 )
 
