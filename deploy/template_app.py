@@ -227,8 +227,9 @@ def _alarm(
 # else may publish for those too. Hence no EventBridge rule on Glue's FAILED state (its event
 # cannot tell a run of the state machine from any other), no alarm on the state machine's
 # ExecutionsFailed and none on the steps Lambda's Errors (each of those failures already went
-# through Alert). The alarms left watch what the flow never sees (docs/aws.md, "Alerts").
-ERROR_ALARMED_FUNCTIONS = ("BatcherFunction", "ApiFunction")
+# through Alert). A batcher error is retried by SQS and, if it persists, alarmed once as a
+# dead letter. The alarms left watch what the flow never sees (docs/aws.md, "Alerts").
+ERROR_ALARMED_FUNCTIONS = ("ApiFunction",)
 
 
 def alerts() -> dict[str, Any]:

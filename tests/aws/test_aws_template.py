@@ -258,6 +258,22 @@ def _matches(pattern: Any, event: Any) -> bool:
     return event in pattern
 
 
+def alarms_moved_by(template: dict[str, Any], metrics: list[tuple[str, str, Any]]) -> list[str]:
+    """The alarms that notify the alert topic when one of ``metrics`` (namespace, metric,
+    dimension value) moves."""
+    found = []
+    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        dims = [d["Value"] for d in props.get("Dimensions", [])]
+        moved = any(
+            (props["Namespace"], props["MetricName"]) == (ns, metric) and value in dims
+            for ns, metric, value in metrics
+        )
+        if moved and {"Ref": "AlertTopic"} in props.get("AlarmActions", []):
+            found.append(f"alarm: {name}")
+    return found
+
+
 def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
     """Every SNS alert one failure of the flow's task ``state_name`` sends, as AWS routes it:
     the flow's own publishes after the catch, the alarms on the metrics that failure moves
@@ -274,16 +290,8 @@ def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
     steps = machine["DefinitionSubstitutions"]["StepsFunctionArn"]["Fn::GetAtt"][0]
     if state["Type"] == "Map" or state["Resource"] == flow.LAMBDA_INVOKE:
         metrics.append(("AWS/Lambda", "Errors", {"Ref": steps}))
+    alerts += alarms_moved_by(template, metrics)
     topic = {"Ref": "AlertTopic"}
-    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
-        props = alarm["Properties"]
-        dims = [d["Value"] for d in props.get("Dimensions", [])]
-        moved = any(
-            (props["Namespace"], props["MetricName"]) == (ns, metric) and value in dims
-            for ns, metric, value in metrics
-        )
-        if moved and topic in props.get("AlarmActions", []):
-            alerts.append(f"alarm: {name}")
     if state.get("Resource") == flow.GLUE_SYNC:
         job = machine["DefinitionSubstitutions"]["JobName"]
         event = {
@@ -302,6 +310,16 @@ def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
 @pytest.mark.parametrize("state", ["ProcessBatch", "ValidateFiles", "StageBatch", "RecordSuccess"])
 def test_a_failure_sends_exactly_one_alert_the_flows_own(template: dict[str, Any], state: str):
     assert alerts_for_failure(template, state) == ["state machine: Alert"]
+
+
+def test_a_batcher_that_keeps_failing_alerts_once_as_a_dead_letter(template: dict[str, Any]):
+    """SQS retries the batcher; an upload event it cannot batch ends in the DLQ, alarmed."""
+    dlq = {"Fn::GetAtt": ["UploadDeadLetterQueue", "QueueName"]}
+    metrics = [
+        ("AWS/Lambda", "Errors", {"Ref": "BatcherFunction"}),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq),
+    ]
+    assert alarms_moved_by(template, metrics) == ["alarm: DeadLetterAlarm"]
 
 
 def test_the_alert_count_sees_a_rule_and_an_alarm_that_would_double_it(template: dict[str, Any]):
