@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from transforms.contract import MAX_DAYS_AHEAD, MIN_ORDER_DATE
+from transforms.contract import MAX_DAYS_AHEAD
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 PARAM_TYPES = ("varchar", "date", "bigint")
@@ -151,17 +151,28 @@ def named_values(values: list[ParamValue]) -> dict[str, ParamValue]:
     return {f"p{n}": value for n, value in enumerate(values, start=1)}
 
 
-# What a caller that leaves a parameter out means (the CLI applies these; the API may too).
-DEFAULT_DATE_FROM: Final = dt.date.fromisoformat(MIN_ORDER_DATE)
+# What a caller that leaves a parameter out means (the CLI applies these; the API too, with
+# its own window setting). Never "all history": every query on a partitioned table gets a
+# bounded order-date range, so Athena plans a few hundred partitions, not every one.
+DEFAULT_WINDOW_DAYS: Final = 90
 DEFAULT_PAGE_LIMIT: Final = 100
 
 
-def default_values(query: NamedQuery, today: dt.date | None = None) -> dict[str, ParamValue]:
-    """Defaults for omitted parameters: every date (2000-01-01 to today+1, UTC), first page."""
-    today = today or dt.datetime.now(dt.UTC).date()
+def default_window(today: dt.date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[dt.date, dt.date]:
+    """``(from, to)`` when the caller gives no dates: ``to`` is the last order date the job
+    accepts (``today`` + MAX_DAYS_AHEAD, UTC), ``from`` is ``days`` days before it."""
+    end = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    return end - dt.timedelta(days=days), end
+
+
+def default_values(
+    query: NamedQuery, today: dt.date | None = None, days: int = DEFAULT_WINDOW_DAYS
+) -> dict[str, ParamValue]:
+    """Defaults for omitted parameters: the :func:`default_window` (UTC today), first page."""
+    start, end = default_window(today or dt.datetime.now(dt.UTC).date(), days)
     known: dict[str, ParamValue] = {
-        "date_from": DEFAULT_DATE_FROM,
-        "date_to": today + dt.timedelta(days=MAX_DAYS_AHEAD),
+        "date_from": start,
+        "date_to": end,
         "page_offset": 0,
         "page_limit": DEFAULT_PAGE_LIMIT,
     }

@@ -237,18 +237,6 @@ def deployer_policy(names: Names) -> Policy:
             ],
         ),
         _allow(
-            "Events",
-            [
-                "events:PutRule",
-                "events:DescribeRule",
-                "events:DeleteRule",
-                "events:PutTargets",
-                "events:RemoveTargets",
-                "events:ListTargetsByRule",
-            ],
-            [names.rule_arn],
-        ),
-        _allow(
             "Alarms",
             [
                 "cloudwatch:PutMetricAlarm",

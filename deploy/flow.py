@@ -9,6 +9,8 @@ One execution per batch of uploads (lambdas/batcher.py starts it):
     job is at MaxConcurrentRuns) -> RecordSuccess -> Processed
     any failure -> RecordFailure -> Alert (SNS: the batch, its files, the error) -> Failed
 
+The Alert state is the only alert of a failed batch (deploy/template_app.py ``alerts``).
+
 ``${...}`` names are the state machine's DefinitionSubstitutions (see FLOW_SUBSTITUTIONS).
 """
 
@@ -43,6 +45,13 @@ LAMBDA_RETRY = {
     "BackoffRate": 2.0,
 }
 TO_ALERT = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Alert"}
+# The one alert of a failed batch (nothing else publishes for it): retried, SNS being remote.
+ALERT_RETRY = {
+    "ErrorEquals": ["States.ALL"],
+    "IntervalSeconds": 5,
+    "MaxAttempts": 5,
+    "BackoffRate": 2.0,
+}
 
 
 def _step(name: str, payload: dict[str, Any], **state: Any) -> dict[str, Any]:
@@ -152,6 +161,7 @@ def definition() -> dict[str, Any]:
                     "Subject": "DuffBeer: a batch of order files failed",
                     "Message.$": "States.JsonToString($)",
                 },
+                "Retry": [ALERT_RETRY],
                 "ResultPath": None,
                 "Next": "Failed",
             },

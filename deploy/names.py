@@ -94,10 +94,6 @@ class Names:
     def topic(self) -> str:
         return self._name("pipeline-alerts")
 
-    @property
-    def job_failed_rule(self) -> str:
-        return self._name("glue-job-failed")
-
     def role(self, purpose: str) -> str:
         return self._name(f"{purpose}-role")
 
@@ -132,10 +128,6 @@ class Names:
     @property
     def executions_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:execution:{self.state_machine}:*"
-
-    @property
-    def rule_arn(self) -> str:
-        return f"arn:aws:events:{self.region}:{self.account}:rule/{self.job_failed_rule}"
 
     @property
     def workgroup_arn(self) -> str:

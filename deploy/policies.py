@@ -267,17 +267,8 @@ def queue_policy(names: Names) -> Policy:
 
 
 def topic_policy(names: Names) -> Policy:
-    """The Glue-failure rule and this stack's alarms may publish alerts (the state
-    machine publishes with its role)."""
+    """This stack's alarms may publish alerts (the state machine publishes with its role)."""
     return _doc(
-        {
-            "Sid": "GlueFailureRule",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": names.topic_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": names.rule_arn}},
-        },
         {
             "Sid": "StackAlarms",
             "Effect": "Allow",

@@ -1,5 +1,5 @@
 """Template resources that run things: IAM roles, the Lambdas, the state machine, the
-REST API, and the alerting (EventBridge rule, CloudWatch alarms)."""
+REST API, and the alerting (CloudWatch alarms; the state machine's own SNS alert)."""
 
 from __future__ import annotations
 
@@ -222,27 +222,18 @@ def _alarm(
     )
 
 
+# One failure, one alert. The state machine's Alert state publishes every failure it catches
+# (Glue run, validation, staging, recording) with the batch's files and the reason; nothing
+# else may publish for those too. Hence no EventBridge rule on Glue's FAILED state (its event
+# cannot tell a run of the state machine from any other), no alarm on the state machine's
+# ExecutionsFailed and none on the steps Lambda's Errors (each of those failures already went
+# through Alert). A batcher error is retried by SQS and, if it persists, alarmed once as a
+# dead letter. The alarms left watch what the flow never sees (docs/aws.md, "Alerts").
+ERROR_ALARMED_FUNCTIONS = ("ApiFunction",)
+
+
 def alerts() -> dict[str, Any]:
     out = {
-        "GlueJobFailedRule": resource(
-            "AWS::Events::Rule",
-            {
-                "Name": N.job_failed_rule,
-                "Description": "Glue job failed or timed out (also runs started by hand)",
-                "EventPattern": {
-                    "source": ["aws.glue"],
-                    "detail-type": ["Glue Job State Change"],
-                    "detail": {"jobName": [N.job], "state": ["FAILED", "TIMEOUT", "ERROR"]},
-                },
-                "State": "ENABLED",
-                "Targets": [{"Id": "alerts-topic", "Arn": ref("AlertTopic")}],
-            },
-        ),
-        "BatchesFailedAlarm": _alarm(
-            "batches-failed", "AWS/States", "ExecutionsFailed",
-            {"StateMachineArn": ref("PipelineStateMachine")},
-            "A batch of uploads failed (SNS has the files)",
-        ),
         "DeadLetterAlarm": _alarm(
             "uploads-dlq-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
             {"QueueName": att("UploadDeadLetterQueue", "QueueName")},
@@ -253,7 +244,7 @@ def alerts() -> dict[str, Any]:
             "Uploaded files were quarantined (see quarantine/*.reason.json)",
         ),
     }  # fmt: skip
-    for fn in ("BatcherFunction", "StepsFunction", "ApiFunction"):
+    for fn in ERROR_ALARMED_FUNCTIONS:
         out[f"{fn}ErrorsAlarm"] = _alarm(
             f"{fn.removesuffix('Function').lower()}-errors", "AWS/Lambda", "Errors",
             {"FunctionName": ref(fn)}, f"Lambda {fn} raised errors",

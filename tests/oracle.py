@@ -139,7 +139,7 @@ def order_status_report(lines: Lines, values: dict[str, Any]) -> list[Row]:
 
 def total_orders_by_client(lines: Lines, values: dict[str, Any]) -> list[Row]:
     counts: dict[str, int] = defaultdict(int)
-    for line in lines:
+    for line in in_range(lines, values):
         counts[line["client_id"]] += 1
     return sorted(counts.items())
 
@@ -167,6 +167,8 @@ QUERIES: dict[str, Callable[[Lines, dict[str, Any]], list[Row]]] = {
 }
 
 
-def tomorrow() -> dt.date:
-    """The API's default last date, computed when the test runs (never at import)."""
-    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+# The sample's orders are dated 2026-11-20..22. Tests that rely on the default date window
+# (the 90 days up to tomorrow) take "today" from here, never from the clock, so they cannot
+# start failing once the sample's dates fall out of the window.
+SAMPLE_TODAY = dt.date(2026, 11, 22)
+SAMPLE_WINDOW = (dt.date(2026, 8, 25), dt.date(2026, 11, 23))  # counted by hand from it

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
+from tests.api.helpers import pinned_app
 
 RUN_ID = "sample-1"  # the run id tests/conftest.py gives the shared sample run
 
@@ -34,7 +34,7 @@ def job_run(job_output: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def local_app(job_output: Path) -> FastAPI:
-    return create_app(Settings(output_path=str(job_output)))
+    return pinned_app(Settings(output_path=str(job_output)))
 
 
 @pytest.fixture(scope="session")

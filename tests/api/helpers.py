@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
 from typing import Any
 
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.backends.base import Backend
+from api.dependencies import today
+from api.settings import Settings
 from tests.conftest import REGION
+from tests.oracle import SAMPLE_TODAY
 
 SALES_COLUMNS = [
     ("product_id", "varchar"),
@@ -25,6 +33,16 @@ ORDER_COLUMNS = [
     ("order_total", "decimal"),
     ("statuses", "varchar"),
 ]
+
+
+def pinned_app(
+    settings: Settings, backend: Backend | None = None, on: dt.date = SAMPLE_TODAY
+) -> FastAPI:
+    """The app with "today" fixed at ``on``: the default window covers the sample's dates
+    whatever the clock says (the dependency ``api.dependencies.today``, overridden)."""
+    app = create_app(settings, backend=backend)
+    app.dependency_overrides[today] = lambda: on
+    return app
 
 
 def moto_api(endpoint: str, path: str, payload: dict[str, Any]) -> None:

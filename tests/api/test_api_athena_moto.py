@@ -10,7 +10,6 @@ Result paging and failure states moto cannot produce are in test_api_athena_stub
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,12 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import tokens
-from api.app import create_app
 from api.backends.athena import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
-from tests.api.helpers import ORDER_COLUMNS, SALES_COLUMNS, moto_api, queue_result
-from tests.oracle import tomorrow
+from tests.api.helpers import ORDER_COLUMNS, SALES_COLUMNS, moto_api, pinned_app, queue_result
+from tests.oracle import SAMPLE_WINDOW as WINDOW
 
 
 @pytest.fixture
@@ -70,7 +68,7 @@ def test_query_goes_to_athena_as_named_sql_with_execution_parameters(
 ) -> None:
     queue_result(moto_endpoint, SALES_COLUMNS, [["P1", "online", "12", "30.50", "3"]])
     params = {"from": "2026-11-20", "to": "2026-11-22", "channel": "online"}
-    response = TestClient(create_app(settings)).get("/sales-by-product", params=params)
+    response = TestClient(pinned_app(settings)).get("/sales-by-product", params=params)
     assert response.status_code == 200
     assert response.json()["items"] == [
         {"product_id": "P1", "channel": "online", "units": 12, "revenue": 30.5, "order_count": 3}
@@ -104,10 +102,14 @@ def test_missing_channel_is_sent_as_null_and_dates_default(
         ],
         [],
     )
-    response = TestClient(create_app(settings)).get("/order-status-report")
+    response = TestClient(pinned_app(settings)).get("/order-status-report")
     assert response.status_code == 200 and response.json()["items"] == []
     execution = only_execution(athena, settings.athena_workgroup)
-    assert execution["ExecutionParameters"] == ["DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL"]
+    assert execution["ExecutionParameters"] == [
+        f"DATE '{WINDOW[0]}'",
+        f"DATE '{WINDOW[1]}'",
+        "NULL",
+    ]
 
 
 def test_backend_polls_with_backoff_until_the_query_succeeds(
@@ -121,7 +123,7 @@ def test_backend_polls_with_backoff_until_the_query_succeeds(
         lambda parsed, **_: states.append(parsed["QueryExecution"]["Status"]["State"]),
     )
     queue_result(moto_endpoint, SALES_COLUMNS, [["P2", "store", "1", "9.99", "1"]])
-    response = TestClient(create_app(settings, backend=backend)).get("/sales-by-product")
+    response = TestClient(pinned_app(settings, backend=backend)).get("/sales-by-product")
     assert response.status_code == 200
     assert response.json()["items"][0]["revenue"] == 9.99
     assert states == ["QUEUED", "RUNNING", "RUNNING", "SUCCEEDED"]
@@ -144,7 +146,7 @@ def test_query_past_the_deadline_is_stopped_and_answered_504(
         backend = AthenaBackend(
             settings, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
         )
-        response = TestClient(create_app(settings, backend=backend)).get("/sales-by-product")
+        response = TestClient(pinned_app(settings, backend=backend)).get("/sales-by-product")
         assert response.status_code == 504
         error = response.json()["error"]
         assert error["code"] == "query_timeout"
@@ -169,7 +171,7 @@ def test_first_page_asks_for_limit_plus_header_row(
         ["O1", "2026-11-20", "online", "C1", "1", "1", "3.10", "delivered"],
     ]
     queue_result(moto_endpoint, ORDER_COLUMNS, rows)
-    body = TestClient(create_app(settings, backend=backend)).get("/orders/C1?limit=2").json()
+    body = TestClient(pinned_app(settings, backend=backend)).get("/orders/C1?limit=2").json()
     assert [o["order_id"] for o in body["orders"]] == ["O2", "O1"]
     assert body["orders"][0]["statuses"] == ["confirmed", "shipped"]
     assert body["next_token"] is None
@@ -177,8 +179,8 @@ def test_first_page_asks_for_limit_plus_header_row(
     execution = only_execution(athena, settings.athena_workgroup)
     assert execution["ExecutionParameters"] == [
         "'C1'",
-        "DATE '2000-01-01'",
-        f"DATE '{tomorrow()}'",
+        f"DATE '{WINDOW[0]}'",
+        f"DATE '{WINDOW[1]}'",
         "NULL",  # no channel: every channel
         "0",
         str(RESULT_ROW_CAP),
@@ -189,15 +191,15 @@ def test_token_pointing_at_another_querys_results_is_refused(
     moto_endpoint: str, athena: Any, settings: Settings
 ) -> None:
     queue_result(moto_endpoint, SALES_COLUMNS, [])
-    client = TestClient(create_app(settings))
+    client = TestClient(pinned_app(settings))
     assert client.get("/sales-by-product").status_code == 200
     other_id = only_execution(athena, settings.athena_workgroup)["QueryExecutionId"]
     fingerprint = tokens.fingerprint(
         "orders_by_client",
         {
             "client_id": "C1",
-            "date_from": dt.date(2000, 1, 1),
-            "date_to": tomorrow(),
+            "date_from": WINDOW[0],
+            "date_to": WINDOW[1],
         },
     )
     token = tokens.encode({"q": fingerprint, "id": other_id, "n": "page-2"})

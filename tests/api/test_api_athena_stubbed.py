@@ -6,7 +6,6 @@ deadline is exercised without waiting.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,20 +16,20 @@ from botocore.stub import ANY, Stubber
 from fastapi.testclient import TestClient
 
 from api import tokens
-from api.app import create_app
 from api.backends.athena import RESULT_ROW_CAP, AthenaBackend
 from api.settings import Settings
 from athena.catalog import load_query
+from tests.api.helpers import pinned_app
 from tests.conftest import REGION
-from tests.oracle import tomorrow
+from tests.oracle import SAMPLE_WINDOW as WINDOW
 
 WORKGROUP, QID = "duffbeer-api", "11111111-2222-3333-4444-555555555555"
 ORDER_SQL = load_query("orders_by_client").sql
 
 
 def order_params() -> list[str]:
-    """The parameters of a default /orders/C1 request, as of now (the window ends tomorrow)."""
-    return ["'C1'", "DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL", "0", str(RESULT_ROW_CAP)]
+    """The parameters of a default /orders/C1 request on the pinned "today" (SAMPLE_TODAY)."""
+    return ["'C1'", f"DATE '{WINDOW[0]}'", f"DATE '{WINDOW[1]}'", "NULL", "0", str(RESULT_ROW_CAP)]
 
 
 ORDER_COLUMNS = [
@@ -73,7 +72,7 @@ def athena() -> Iterator[Harness]:
         settings, client=aws, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
     )
     with Stubber(aws) as stub:
-        yield Harness(TestClient(create_app(settings, backend=backend)), stub, now)
+        yield Harness(TestClient(pinned_app(settings, backend=backend)), stub, now)
         stub.assert_no_pending_responses()
 
 
@@ -170,7 +169,7 @@ def test_orders_are_paged_through_athenas_next_token(athena: Harness) -> None:
 
 def test_reports_read_every_result_page(athena: Harness) -> None:
     sql = load_query("sales_by_product").sql
-    params = ["DATE '2000-01-01'", f"DATE '{tomorrow()}'", "NULL"]
+    params = [f"DATE '{WINDOW[0]}'", f"DATE '{WINDOW[1]}'", "NULL"]
     expect_start(athena, sql, params)
     expect_state(athena, "SUCCEEDED", sql=sql, params=params)
     page_one = [["P1", "online", "10", "99.90", "4"]]
@@ -259,8 +258,8 @@ def test_expired_token_query_is_a_400(athena: Harness) -> None:
         "orders_by_client",
         {
             "client_id": "C1",
-            "date_from": dt.date(2000, 1, 1),
-            "date_to": tomorrow(),
+            "date_from": WINDOW[0],
+            "date_to": WINDOW[1],
         },
     )
     token = tokens.encode({"q": fingerprint, "id": QID, "n": "x"})
@@ -280,8 +279,8 @@ def test_token_for_another_client_never_reaches_athena(athena: Harness) -> None:
         "orders_by_client",
         {
             "client_id": "C1",
-            "date_from": dt.date(2000, 1, 1),
-            "date_to": tomorrow(),
+            "date_from": WINDOW[0],
+            "date_to": WINDOW[1],
         },
     )
     token = tokens.encode({"q": fingerprint, "id": QID, "n": "x"})

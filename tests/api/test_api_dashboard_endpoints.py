@@ -7,7 +7,6 @@ by hand (tests/oracle.py), independently of the job, the named queries and the d
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -18,12 +17,12 @@ import boto3
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
 from athena.catalog import load_query
-from tests.api.helpers import queue_result
+from tests.api.helpers import pinned_app, queue_result
 from tests.api.test_api_athena_moto import only_execution
 from tests.oracle import NOT_NET_SALES, sample_orders
+from tests.oracle import SAMPLE_WINDOW as WINDOW
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +52,7 @@ def test_sales_by_channel_daily_is_net_revenue_per_day_and_channel(
     client: TestClient, lines: list[dict[str, Any]]
 ) -> None:
     body = client.get("/sales-by-channel-daily").json()
-    assert body["channel"] is None and body["from"] == "2000-01-01"
+    assert body["channel"] is None and body["from"] == WINDOW[0].isoformat()
     assert body["items"] == net_by_day_and_channel(lines, "2000-01-01", "9999-12-31")
     assert len({item["order_date"] for item in body["items"]}) == 3  # the sample's three days
     # 2026-11-21 by phone had only a cancelled line: listed, with no net sales
@@ -138,7 +137,7 @@ def test_bad_parameters_are_400_with_the_error_body(
 
 
 def test_no_output_is_503_for_the_new_reports(tmp_path: Path) -> None:
-    empty = TestClient(create_app(Settings(output_path=str(tmp_path))))
+    empty = TestClient(pinned_app(Settings(output_path=str(tmp_path))))
     for path in ("/sales-by-channel-daily", "/order-dates"):
         response = empty.get(path)
         assert response.status_code == 503
@@ -168,7 +167,7 @@ def test_daily_sales_go_to_athena_as_the_named_query(
     ]
     queue_result(moto_endpoint, columns, [["2026-11-20", "store", "12", "30.50"]])
     params = {"from": "2026-11-01", "to": "2026-11-30", "channel": "store"}
-    body = TestClient(create_app(athena_settings)).get("/sales-by-channel-daily", params=params)
+    body = TestClient(pinned_app(athena_settings)).get("/sales-by-channel-daily", params=params)
     assert body.json()["items"] == [
         {"order_date": "2026-11-20", "channel": "store", "units": 12, "revenue": 30.5}
     ]
@@ -191,10 +190,9 @@ def test_order_dates_go_to_athena_with_a_bounded_window(
         ("order_days", "bigint"),
     ]
     queue_result(moto_endpoint, columns, [["2026-11-20", "2026-11-22", "3"]])
-    body = TestClient(create_app(athena_settings)).get("/order-dates").json()
+    body = TestClient(pinned_app(athena_settings)).get("/order-dates").json()
     assert (body["last_order_date"], body["order_days"]) == ("2026-11-22", 3)
     athena = boto3.client("athena", endpoint_url=moto_endpoint)
     execution = only_execution(athena, athena_settings.athena_workgroup)
     assert execution["Query"] == load_query("order_date_range").sql
-    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
-    assert execution["ExecutionParameters"] == ["DATE '2000-01-01'", f"DATE '{tomorrow}'"]
+    assert execution["ExecutionParameters"] == [f"DATE '{WINDOW[0]}'", f"DATE '{WINDOW[1]}'"]

@@ -16,14 +16,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import Settings
 from tests import oracle
+from tests.api.helpers import pinned_app
 
 
 def window(**given: dt.date) -> dict[str, dt.date]:
-    """The API's default window (2000-01-01 to tomorrow, as of now), with ``given`` applied."""
-    return {"date_from": dt.date(2000, 1, 1), "date_to": oracle.tomorrow(), **given}
+    """The API's default window on the pinned "today" (tests/oracle.py), ``given`` applied."""
+    start, end = oracle.SAMPLE_WINDOW
+    return {"date_from": start, "date_to": end, **given}
 
 
 def all_orders(client_id: str, **given: dt.date) -> list[dict[str, Any]]:
@@ -73,7 +74,7 @@ def test_health_names_the_local_backend(client: TestClient) -> None:
 def test_orders_are_the_clients_orders_newest_first(client: TestClient) -> None:
     body = client.get("/orders/C00101").json()
     assert body["client_id"] == "C00101"
-    assert body["from"] == "2000-01-01" and body["to"] == oracle.tomorrow().isoformat()
+    assert (body["from"], body["to"]) == ("2026-08-25", "2026-11-23")
     assert body["orders"] == all_orders("C00101")
     assert [o["order_id"] for o in body["orders"]] == ["ORD-1006", "ORD-1001"]
     assert [o["order_total"] for o in body["orders"]] == [56.7, 88.2]
@@ -176,7 +177,7 @@ def test_latest_run_is_the_report_the_job_wrote(client: TestClient, job_run: dic
 
 
 def test_no_output_is_a_clear_503(tmp_path: Path) -> None:
-    client = TestClient(create_app(Settings(output_path=str(tmp_path))))
+    client = TestClient(pinned_app(Settings(output_path=str(tmp_path))))
     response = client.get("/sales-by-product")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "output_missing"

@@ -49,7 +49,7 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             {"from": "2026-11-21", "to": "2026-11-20"},
             (400, "invalid_date_range"),
         ),
-        ("/sales-by-product", {"from": "2024-02-29"}, PASSED),
+        ("/sales-by-product", {"from": "2024-02-29", "to": "2024-03-01"}, PASSED),
         ("/sales-by-product", {"from": "2025-02-29"}, (400, "invalid_from")),
         ("/sales-by-product", {"to": "2025-02-29"}, (400, "invalid_to")),
         ("/sales-by-product", {"from": "2026-1-01"}, (400, "invalid_from")),
@@ -238,5 +238,6 @@ def test_default_window_ends_tomorrow_in_utc_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
-    assert body["to"] == (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
-    assert body["from"] == "2000-01-01"
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    assert body["to"] == tomorrow.isoformat()
+    assert body["from"] == (tomorrow - dt.timedelta(days=90)).isoformat()

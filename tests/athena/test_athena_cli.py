@@ -24,11 +24,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_query_prints_a_readable_table_with_defaults(
+def test_query_prints_a_readable_table(
     capsys: pytest.CaptureFixture[str], sample_output: Path
 ) -> None:
-    code, out, _ = run(capsys, "query", "order_status_report", "--output", str(sample_output))
-    values = {"date_from": "2000-01-01", "date_to": oracle.tomorrow(), "channel": None}
+    window = ["from=2026-11-20", "to=2026-11-22"]
+    code, out, _ = run(
+        capsys, "query", "order_status_report", *window, "--output", str(sample_output)
+    )
+    values = {"date_from": "2026-11-20", "date_to": "2026-11-22", "channel": None}
     expected = oracle.order_status_report(oracle.sample_orders(), values)
     lines = out.splitlines()
     assert code == 0
@@ -57,7 +60,8 @@ def test_query_takes_short_names_and_csv(
 def test_query_json_keeps_decimals_exact(
     capsys: pytest.CaptureFixture[str], sample_output: Path
 ) -> None:
-    argv = ["query", "orders_by_client", "client_id=C00104", "limit=1", "--format", "json"]
+    argv = ["query", "orders_by_client", "client_id=C00104", "from=2026-11-20", "to=2026-11-22"]
+    argv += ["limit=1", "--format", "json"]
     code, out, _ = run(capsys, *argv, "--output", str(sample_output))
     records = json.loads(out)
     assert code == 0

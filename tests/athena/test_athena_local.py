@@ -65,15 +65,19 @@ def test_missing_or_mistyped_parameters_are_clear_errors(
         local_athena.run(query, {**default_values(query), **values})
 
 
-def test_defaults_cover_every_date_up_to_tomorrow_and_the_first_page() -> None:
+def test_defaults_are_the_90_days_up_to_tomorrow_and_the_first_page() -> None:
     today = dt.date(2026, 11, 28)
+    window = {"date_from": dt.date(2026, 8, 31), "date_to": dt.date(2026, 11, 29)}
     assert default_values(load_query("orders_by_client"), today) == {
-        "date_from": dt.date(2000, 1, 1),
-        "date_to": dt.date(2026, 11, 29),
+        **window,
         "page_offset": 0,
         "page_limit": 100,
     }
-    assert default_values(load_query("total_orders_by_client"), today) == {}
+    assert default_values(load_query("total_orders_by_client"), today) == window
+    assert default_values(load_query("order_date_range"), today, days=7) == {
+        "date_from": dt.date(2026, 11, 22),
+        "date_to": dt.date(2026, 11, 29),
+    }
 
 
 def test_a_table_the_job_has_not_written_is_empty_with_its_columns(

@@ -14,10 +14,9 @@ from pyspark.sql import SparkSession
 from athena import spark as athena_spark
 from athena.catalog import ParamValue, default_values, load_query, query_names
 from athena.local import LocalAthena, QueryResult
-from tests.oracle import QUERIES, Lines, Row
+from tests.oracle import QUERIES, SAMPLE_TODAY, Lines, Row
 
 EXPECTED = QUERIES
-UNORDERED = {"total_orders_by_client"}  # the seed's query has no ORDER BY
 
 # (query, given values, whether the sample must return rows for them)
 CASES: list[tuple[str, dict[str, ParamValue], bool]] = [
@@ -38,6 +37,8 @@ CASES: list[tuple[str, dict[str, ParamValue], bool]] = [
     ("order_status_report", {"channel": "online", "date_to": "2026-11-20"}, True),
     ("order_status_report", {"date_from": "2001-01-01", "date_to": "2001-12-31"}, False),
     ("total_orders_by_client", {}, True),
+    ("total_orders_by_client", {"date_from": "2026-11-21", "date_to": "2026-11-21"}, True),
+    ("total_orders_by_client", {"date_from": "2026-11-23"}, False),
     ("orders_by_client", {"client_id": "C00105", "channel": "store"}, True),
     ("sales_by_channel_daily", {}, True),
     ("sales_by_channel_daily", {"date_from": "2026-11-21", "channel": "store"}, True),
@@ -52,12 +53,12 @@ def test_every_named_query_has_cases() -> None:
 
 
 def _values(name: str, given: dict[str, ParamValue]) -> dict[str, ParamValue]:
-    return {**default_values(load_query(name)), **given}
+    """The given values over the defaults of "today" = SAMPLE_TODAY (the sample's window)."""
+    return {**default_values(load_query(name), SAMPLE_TODAY), **given}
 
 
 def _rows(name: str, result: QueryResult) -> list[Row]:
-    rows = [tuple(row) for row in result.rows]
-    return sorted(rows) if name in UNORDERED else rows
+    return [tuple(row) for row in result.rows]
 
 
 @pytest.mark.parametrize(("name", "given", "has_rows"), CASES)

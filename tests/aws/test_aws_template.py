@@ -234,3 +234,125 @@ def test_tables_take_their_formats_and_locations_from_the_ddl(tmp_path: Path):
     assert sd["Location"] == {"Fn::Sub": "s3://${ProcessedBucketName}/orders/_manifest/"}
     template_prop = generated["TableInput"]["Parameters"]["storage.location.template"]
     assert template_prop["Fn::Sub"].endswith("order_date=${!order_date}/channel=${!channel}/")
+
+
+# --- one failure, one alert -------------------------------------------------------------
+def _publishes_on_the_way_out(states: dict[str, Any], start: str) -> tuple[list[str], bool]:
+    """From a Catch target to the end, every other task succeeding: the states that publish to
+    the alert topic, and whether the execution then fails (a Fail state)."""
+    published, name = [], start
+    while True:
+        state = states[name]
+        if state["Type"] in {"Fail", "Succeed"}:
+            return published, state["Type"] == "Fail"
+        if state.get("Resource") == flow.SNS_PUBLISH:
+            assert state["Parameters"]["TopicArn"] == "${TopicArn}"
+            published.append(f"state machine: {name}")
+        name = state["Next"]
+
+
+def _matches(pattern: Any, event: Any) -> bool:
+    """EventBridge matching, the subset used here: lists of exact values, nested objects."""
+    if isinstance(pattern, dict):
+        return all(k in event and _matches(v, event[k]) for k, v in pattern.items())
+    return event in pattern
+
+
+def alarms_moved_by(template: dict[str, Any], metrics: list[tuple[str, str, Any]]) -> list[str]:
+    """The alarms that notify the alert topic when one of ``metrics`` (namespace, metric,
+    dimension value) moves."""
+    found = []
+    for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        dims = [d["Value"] for d in props.get("Dimensions", [])]
+        moved = any(
+            (props["Namespace"], props["MetricName"]) == (ns, metric) and value in dims
+            for ns, metric, value in metrics
+        )
+        if moved and {"Ref": "AlertTopic"} in props.get("AlarmActions", []):
+            found.append(f"alarm: {name}")
+    return found
+
+
+def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
+    """Every SNS alert one failure of the flow's task ``state_name`` sends, as AWS routes it:
+    the flow's own publishes after the catch, the alarms on the metrics that failure moves
+    (the steps Lambda's Errors, the state machine's ExecutionsFailed), the EventBridge rules
+    matching the Glue run's state change."""
+    machine = template["Resources"]["PipelineStateMachine"]["Properties"]
+    states = machine["Definition"]["States"]
+    state = states[state_name]
+    catch = next(c for c in state["Catch"] if "States.ALL" in c["ErrorEquals"])
+    alerts, execution_failed = _publishes_on_the_way_out(states, catch["Next"])
+    metrics = []
+    if execution_failed:
+        metrics.append(("AWS/States", "ExecutionsFailed", {"Ref": "PipelineStateMachine"}))
+    steps = machine["DefinitionSubstitutions"]["StepsFunctionArn"]["Fn::GetAtt"][0]
+    if state["Type"] == "Map" or state["Resource"] == flow.LAMBDA_INVOKE:
+        metrics.append(("AWS/Lambda", "Errors", {"Ref": steps}))
+    alerts += alarms_moved_by(template, metrics)
+    topic = {"Ref": "AlertTopic"}
+    if state.get("Resource") == flow.GLUE_SYNC:
+        job = machine["DefinitionSubstitutions"]["JobName"]
+        event = {
+            "source": "aws.glue",
+            "detail-type": "Glue Job State Change",
+            "detail": {"jobName": job, "state": "FAILED", "severity": "ERROR"},
+        }
+        for name, rule in resources(template, "AWS::Events::Rule").items():
+            props = rule["Properties"]
+            targets = [t["Arn"] for t in props.get("Targets", [])]
+            if topic in targets and _matches(props["EventPattern"], event):
+                alerts.append(f"rule: {name}")
+    return alerts
+
+
+@pytest.mark.parametrize("state", ["ProcessBatch", "ValidateFiles", "StageBatch", "RecordSuccess"])
+def test_a_failure_sends_exactly_one_alert_the_flows_own(template: dict[str, Any], state: str):
+    assert alerts_for_failure(template, state) == ["state machine: Alert"]
+
+
+def test_a_batcher_that_keeps_failing_alerts_once_as_a_dead_letter(template: dict[str, Any]):
+    """SQS retries the batcher; an upload event it cannot batch ends in the DLQ, alarmed."""
+    dlq = {"Fn::GetAtt": ["UploadDeadLetterQueue", "QueueName"]}
+    metrics = [
+        ("AWS/Lambda", "Errors", {"Ref": "BatcherFunction"}),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq),
+    ]
+    assert alarms_moved_by(template, metrics) == ["alarm: DeadLetterAlarm"]
+
+
+def test_the_alert_count_sees_a_rule_and_an_alarm_that_would_double_it(template: dict[str, Any]):
+    """The template before this change: an EventBridge rule on the Glue job's FAILED state and
+    an alarm on failed executions, both to the topic, besides the flow's own alert."""
+    doubled = json.loads(json.dumps(template))
+    job = doubled["Resources"]["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    doubled["Resources"]["GlueJobFailedRule"] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "EventPattern": {
+                "source": ["aws.glue"],
+                "detail-type": ["Glue Job State Change"],
+                "detail": {"jobName": [job["JobName"]], "state": ["FAILED", "TIMEOUT"]},
+            },
+            "Targets": [{"Id": "alerts", "Arn": {"Ref": "AlertTopic"}}],
+        },
+    }
+    doubled["Resources"]["BatchesFailedAlarm"] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "Namespace": "AWS/States",
+            "MetricName": "ExecutionsFailed",
+            "Dimensions": [{"Name": "StateMachineArn", "Value": {"Ref": "PipelineStateMachine"}}],
+            "AlarmActions": [{"Ref": "AlertTopic"}],
+        },
+    }
+    assert alerts_for_failure(doubled, "ProcessBatch") == [
+        "state machine: Alert",
+        "alarm: BatchesFailedAlarm",
+        "rule: GlueJobFailedRule",
+    ]
+    assert alerts_for_failure(doubled, "StageBatch") == [
+        "state machine: Alert",
+        "alarm: BatchesFailedAlarm",
+    ]

@@ -18,6 +18,7 @@ from selenium.webdriver.chrome.service import Service
 
 from api.app import create_app
 from api.settings import Settings
+from tests.api.helpers import pinned_app
 from tests.servers import serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "artifacts"
@@ -66,8 +67,9 @@ def dashboard_output(browser_paths: tuple[str, str], sample_output: Path) -> Pat
 
 @pytest.fixture(scope="session")
 def base_url(dashboard_output: Path) -> Iterator[str]:
-    """The app, as ``make serve`` runs it, over the job output."""
-    yield from serve(create_app(Settings(output_path=str(dashboard_output))))
+    """The app, as ``make serve`` runs it, over the job output; "today" is pinned to
+    tests.oracle.SAMPLE_TODAY so the default window holds the sample's dates."""
+    yield from serve(pinned_app(Settings(output_path=str(dashboard_output))))
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
 from api.settings import Settings
 from deploy.apigw import PAGE_ROUTES
+from tests.api.helpers import pinned_app
 from tests.dashboard.page import WAIT_SECONDS, console_errors, states, text, wait_ready
 from tests.dashboard.test_dashboard_browser import FIRST, LAST, WINDOW, assert_panels_match_api
 from tests.servers import serve
@@ -67,7 +67,7 @@ class ApiGatewayKeyCheck:
 
 @pytest.fixture(scope="module")
 def gateway(dashboard_output: Path) -> Iterator[tuple[str, ApiGatewayKeyCheck]]:
-    checked = ApiGatewayKeyCheck(create_app(Settings(output_path=str(dashboard_output))), KEY)
+    checked = ApiGatewayKeyCheck(pinned_app(Settings(output_path=str(dashboard_output))), KEY)
     for url in serve(checked):  # type: ignore[arg-type]
         yield url, checked
 

@@ -43,7 +43,8 @@ function toUrl(next, push) {
   else history.replaceState(null, "", url);
 }
 
-/** The default window: the last 30 days that end on the latest order date in the data. */
+/** The default window: the 30 days that end on the latest order date in the API's default
+ *  window (`/order-dates` without dates: 90 days up to tomorrow), else on today. */
 async function defaultWindow() {
   if (lastOrderDate === null) {
     try {
