@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from athena.catalog import DEFAULT_WINDOW_DAYS
+from athena.catalog import DATABASE, DEFAULT_WINDOW_DAYS
 
 BACKENDS = ("local", "athena")
 # The longest date range a request may ask for (``to`` minus ``from``, in days): a query plans
@@ -24,7 +24,7 @@ class Settings:
     output_path: str = "output"
     runs_path: str | None = None
     athena_workgroup: str | None = None
-    athena_database: str = "duffbeer"
+    athena_database: str = DATABASE
     athena_output_location: str | None = None
     aws_endpoint_url: str | None = None
     # API Gateway gives up after 29 s: answer 504 well before that.
@@ -67,7 +67,7 @@ class Settings:
             output_path=env.get("DUFFBEER_OUTPUT_PATH", "output"),
             runs_path=env.get("DUFFBEER_RUNS_PATH") or None,
             athena_workgroup=env.get("DUFFBEER_ATHENA_WORKGROUP") or None,
-            athena_database=env.get("DUFFBEER_ATHENA_DATABASE", "duffbeer"),
+            athena_database=env.get("DUFFBEER_ATHENA_DATABASE", DATABASE),
             athena_output_location=env.get("DUFFBEER_ATHENA_OUTPUT_LOCATION") or None,
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             query_timeout_seconds=timeout,

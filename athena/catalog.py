@@ -16,6 +16,9 @@ from typing import Final
 from transforms.contract import MAX_DAYS_AHEAD
 
 QUERIES_DIR = Path(__file__).parent / "queries"
+# The database the queries run in (their table names are unqualified): the local twins'
+# and the default stack's. A deployed stack's is derived from its name (deploy/config.py).
+DATABASE: Final = "duffbeer"
 PARAM_TYPES = ("varchar", "date", "bigint")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _HEADER = re.compile(r"^--\s*(description|param):\s*(.+?)\s*$")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from pyspark.sql.types import DataType
 
+from athena.catalog import DATABASE
 from transforms.contract import CHANNELS, MAX_DAYS_AHEAD, MIN_ORDER_DATE
 from transforms.layout import MANIFEST_DIR
 from transforms.tables import PUBLIC_TABLES as TABLES
 
-DATABASE = "duffbeer"
 PLACEHOLDER = "${processed_location}"
 DDL_PATH = Path(__file__).parent / "ddl.sql"
 # Views: Athena names that are not an output folder -> (table they show, why).

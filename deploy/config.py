@@ -23,6 +23,8 @@ MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's single-request limit
 RESERVED = ("quarantine/", "batches/", "_batches/")
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# A Glue database Athena can name unquoted: lowercase letters, digits and underscores.
+DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
 
 
 class ConfigError(ValueError):
@@ -40,7 +42,7 @@ class DeployConfig:
     athena_results_bucket: str = ""
     athena_results_expire_days: int = 30
     upload_prefix: str = "incoming/"
-    database: str = "duffbeer"
+    database: str = ""
     worker_type: str = "G.1X"
     number_of_workers: int = 2
     job_timeout_minutes: int = 60
@@ -114,6 +116,17 @@ class DeployConfig:
                     "characters: a-z, 0-9, '-', '.'); set it, or use a shorter stack name"
                 )
         return names
+
+    def database_name(self) -> str:
+        """The Glue database: the configured one, else the stack name with '-' as '_'
+        (a stack named "duffbeer" gets "duffbeer", one named "duffbeer-test" "duffbeer_test")."""
+        name = self.database or self.stack.replace("-", "_")
+        if not DATABASE_NAME.match(name):
+            raise ConfigError(
+                f"database name {name!r} is not a valid Glue/Athena database name "
+                f"({DATABASE_NAME.pattern})"
+            )
+        return name
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from athena.catalog import DATABASE
+
 METRIC_NAMESPACE = "DuffBeer/Trigger"
 QUARANTINE_PREFIX = "quarantine/"
 BATCHES_PREFIX = "batches/"
@@ -20,6 +22,8 @@ BUCKET_PARAMETERS = {
     "artifacts": "ArtifactsBucketName",
     "athena-results": "AthenaResultsBucketName",
 }
+# Template parameter holding the Glue database's name.
+DATABASE_PARAMETER = "DatabaseName"
 
 
 @dataclass(frozen=True)
@@ -28,18 +32,18 @@ class Names:
     region: str
     account: str
     buckets: dict[str, str] = field(default_factory=dict)
-    database: str = "duffbeer"
+    database: str = DATABASE
     upload_prefix: str = "incoming/"
 
     @classmethod
-    def template(cls, database: str) -> Names:
+    def template(cls) -> Names:
         """Placeholders resolved by CloudFormation (``Fn::Sub``) at deploy time."""
         return cls(
             stack="${AWS::StackName}",
             region="${AWS::Region}",
             account="${AWS::AccountId}",
             buckets={p: "${%s}" % name for p, name in BUCKET_PARAMETERS.items()},  # noqa: UP031
-            database=database,
+            database="${%s}" % DATABASE_PARAMETER,  # noqa: UP031
             upload_prefix="${UploadPrefix}",
         )
 
@@ -94,8 +98,17 @@ class Names:
     def topic(self) -> str:
         return self._name("pipeline-alerts")
 
+    @property
+    def metric_namespace(self) -> str:
+        """The steps Lambda's metrics: one namespace per stack, so one stack's alarm never
+        counts another's rejected files."""
+        return f"{METRIC_NAMESPACE}/{self.stack}"
+
     def role(self, purpose: str) -> str:
-        return self._name(f"{purpose}-role")
+        """IAM role names are global to the account, not the region: the region is part of
+        the name, so one stack name can be deployed to two regions (30-character stack +
+        "-state-machine-role-" + a 14-character region = IAM's 64-character limit)."""
+        return self._name(f"{purpose}-role-{self.region}")
 
     def log_group(self, function: str) -> str:
         return f"/aws/lambda/{function}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, METRIC_NAMESPACE, Names
+from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, Names
 
 Policy = dict[str, Any]
 VERSION = "2012-10-17"
@@ -123,7 +123,7 @@ def steps_policy(names: Names) -> Policy:
             ],
         ),
         _logs(names, names.log_group(names.steps_function)),
-        _put_metrics(METRIC_NAMESPACE),
+        _put_metrics(names.metric_namespace),
     )
 
 

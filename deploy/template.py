@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cfn import sub
-from deploy.config import REPO_ROOT
-from deploy.names import BUCKET_PARAMETERS
+from deploy.config import DATABASE_NAME, REPO_ROOT
+from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER
 from deploy.template_app import app_resources
 from deploy.template_data import data_resources
 
@@ -42,6 +42,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         name: _string(f"Name of the {purpose} bucket", **BUCKET)
         for purpose, name in BUCKET_PARAMETERS.items()
     },
+    DATABASE_PARAMETER: _string(
+        "Glue database of the tables and views (scripts/deploy_job.py: the stack name with "
+        "'-' as '_', unless the config's database is set)",
+        AllowedPattern=DATABASE_NAME.pattern,
+    ),
     "UploadPrefix": _string(
         "Uploads go under this prefix", Default="incoming/", AllowedPattern="^[a-z0-9_-]+/$"
     ),

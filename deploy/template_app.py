@@ -8,14 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from athena.ddl import DATABASE
 from deploy.apigw import render_openapi
 from deploy.cfn import att, ref, resource
 from deploy.flow import definition
-from deploy.names import METRIC_NAMESPACE, QUARANTINE_PREFIX, Names
+from deploy.names import DATABASE_PARAMETER, QUARANTINE_PREFIX, Names
 from deploy.policies import roles
 
-N = Names.template(DATABASE)
+N = Names.template()
 RUNTIME = "python3.13"
 ARCHITECTURE = "x86_64"  # the API's vendored wheels are built for it (deploy/package.py)
 BATCHER_TIMEOUT = 60
@@ -94,7 +93,7 @@ def functions() -> dict[str, Any]:
             "UPLOAD_PREFIX": ref("UploadPrefix"),
             "MAX_FILE_BYTES": ref("MaxFileBytes"),
             "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
-            "METRIC_NAMESPACE": METRIC_NAMESPACE,
+            "METRIC_NAMESPACE": N.metric_namespace,
         },
     )  # fmt: skip
     api = _function(
@@ -103,7 +102,7 @@ def functions() -> dict[str, Any]:
         {  # read by api.settings.Settings.from_env
             "DUFFBEER_API_BACKEND": "athena",
             "DUFFBEER_ATHENA_WORKGROUP": N.workgroup,
-            "DUFFBEER_ATHENA_DATABASE": DATABASE,
+            "DUFFBEER_ATHENA_DATABASE": ref(DATABASE_PARAMETER),
             "DUFFBEER_ATHENA_OUTPUT_LOCATION": "s3://${AthenaResultsBucketName}/results/",
             "DUFFBEER_RUNS_PATH": "s3://${ProcessedBucketName}/_runs/",
             "DUFFBEER_QUERY_TIMEOUT_SECONDS": str(API_QUERY_TIMEOUT),
@@ -240,7 +239,7 @@ def alerts() -> dict[str, Any]:
             "Upload events that never became a batch: redrive them", "Maximum",
         ),
         "FilesRejectedAlarm": _alarm(
-            "files-rejected", METRIC_NAMESPACE, "FilesRejected", {},
+            "files-rejected", N.metric_namespace, "FilesRejected", {},
             "Uploaded files were quarantined (see quarantine/*.reason.json)",
         ),
     }  # fmt: skip

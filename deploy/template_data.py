@@ -11,10 +11,16 @@ from typing import Any
 from athena.ddl import DATABASE, PLACEHOLDER
 from deploy.cfn import att, ref, resource
 from deploy.ddl import parse_ddl
-from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, BUCKET_PARAMETERS, Names
+from deploy.names import (
+    BATCH_RECORDS_PREFIX,
+    BATCHES_PREFIX,
+    BUCKET_PARAMETERS,
+    DATABASE_PARAMETER,
+    Names,
+)
 from deploy.policies import queue_policy, tls_only_bucket_policy, topic_policy
 
-N = Names.template(DATABASE)
+N = Names.template()
 QUEUE_VISIBILITY_SECONDS = 900  # >= 6 x the batcher's timeout + the batching window
 QUEUE_MAX_RECEIVES = 5
 RETENTION_SECONDS = 14 * 24 * 3600
@@ -145,7 +151,8 @@ def _bounded(table: dict[str, Any]) -> dict[str, Any]:
 
 def catalog(repo: Path, ddl_path: Path | None) -> dict[str, Any]:
     """The Glue database and one AWS::Glue::Table per table of athena/ddl.sql (views are
-    Athena SQL: scripts/deploy_job.py runs them after the stack is up)."""
+    Athena SQL: scripts/deploy_job.py runs them after the stack is up). The DDL names the
+    local database (athena.catalog.DATABASE); the stack's is the DatabaseName parameter."""
     path = ddl_path or repo / "athena" / "ddl.sql"
     # parse_ddl refuses unknown ${...}: parse with a sentinel root, then put the placeholder.
     text = path.read_text(encoding="utf-8").replace(PLACEHOLDER, SENTINEL)
@@ -155,7 +162,10 @@ def catalog(repo: Path, ddl_path: Path | None) -> dict[str, Any]:
             "AWS::Glue::Database",
             {
                 "CatalogId": "${AWS::AccountId}",
-                "DatabaseInput": {"Name": DATABASE, "Description": "DuffBeer processed orders"},
+                "DatabaseInput": {
+                    "Name": ref(DATABASE_PARAMETER),
+                    "Description": "DuffBeer processed orders",
+                },
             },
         )
     }

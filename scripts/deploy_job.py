@@ -23,12 +23,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from athena.ddl import DATABASE
 from deploy.artifacts import build_artifacts, upload
 from deploy.config import DEFAULT_CONFIG, ConfigError, DeployConfig, load_config
 from deploy.deployer import deployer_policy
 from deploy.local_twin import create_unsupported, for_moto
-from deploy.names import BUCKET_PARAMETERS, Names
+from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER, Names
 from deploy.package import sha256_hex
 from deploy.stack import DeployError, Outcome, deploy_stack, stack_status
 from deploy.teardown import EXIT_RETAINED, teardown
@@ -80,7 +79,7 @@ def stack_names(config: DeployConfig, account: str) -> Names:
         config.region,
         account,
         config.bucket_names(account),
-        DATABASE,
+        config.database_name(),
         config.upload_prefix,
     )
 
@@ -89,6 +88,7 @@ def parameters(config: DeployConfig, names: Names, keys: dict[str, str]) -> dict
     """Every template parameter, as CloudFormation takes them (strings)."""
     values: dict[str, Any] = {
         **{param: names.bucket(purpose) for purpose, param in BUCKET_PARAMETERS.items()},
+        DATABASE_PARAMETER: names.database,
         **keys,
         "UploadPrefix": config.upload_prefix,
         "ApiHandler": config.api_handler,
@@ -177,7 +177,8 @@ class Deployer:
                 resolved_values(self.config, names, values, cfn),
             )  # fmt: skip
             self.lines += [f"local twin: created through the API: {c}" for c in created]
-        views = view_statements(self.config.path(self.config.ddl_path), names.processed_root)
+        ddl = self.config.path(self.config.ddl_path)
+        views = view_statements(ddl, names.processed_root, names.database)
         for view, action in apply_views(
             s3, self.client("athena"), bucket, names.workgroup, views, self.dry_run
         ):

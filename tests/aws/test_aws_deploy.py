@@ -55,7 +55,7 @@ def test_deploy_creates_the_stack_then_reports_no_changes(deploy, client, capsys
     (queue,) = notification["QueueConfigurations"]
     (rule,) = queue["Filter"]["Key"]["FilterRules"]
     assert (rule["Name"].lower(), rule["Value"]) == ("prefix", "incoming/")
-    trust = client("iam").get_role(RoleName="duffbeer-state-machine-role")["Role"]
+    trust = client("iam").get_role(RoleName="duffbeer-state-machine-role-eu-west-1")["Role"]
     condition = trust["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
     assert condition["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
     machine = client("stepfunctions").list_state_machines()["stateMachines"]
