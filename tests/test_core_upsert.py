@@ -205,10 +205,18 @@ def test_key_index_gets_only_the_incoming_keys_appended(spark: SparkSession) -> 
     other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
     incoming = orders_frame(spark, moved)
     rewritten = orders_frame(spark, moved, other)  # every row of the touched partitions
-    untouched_index = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1)))
-    actual = untouched_index.transform(key_index_changes(rewritten, incoming, []))
+    located = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1)))
+    actual = located.transform(key_index_changes(rewritten, incoming, located, []))
     expected = index_frame(spark, orders_frame(spark, moved))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_key_index_gets_nothing_for_a_resent_version(spark: SparkSession) -> None:
+    stored = order_row(order_date=DAY1)
+    located = index_frame(spark, orders_frame(spark, stored))
+    incoming = orders_frame(spark, stored)
+    actual = located.transform(key_index_changes(incoming, incoming, located, []))
+    assert actual.collect() == []
 
 
 def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSession) -> None:
@@ -219,6 +227,7 @@ def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSessio
     buckets = [bucket_of(spark, "ORD-1"), bucket_of(spark, "ORD-1", "P02")]
     index = index_frame(spark, orders_frame(spark, was, kept, stale_kept))
     incoming = orders_frame(spark, moved)
-    actual = index.transform(key_index_changes(incoming, incoming, buckets))
+    located = index_frame(spark, orders_frame(spark, was))
+    actual = index.transform(key_index_changes(incoming, incoming, located, buckets))
     expected = index_frame(spark, orders_frame(spark, moved, kept))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)

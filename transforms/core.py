@@ -91,13 +91,23 @@ def current_locations(index: DataFrame) -> DataFrame:
     )
 
 
+def located_keys(incoming: DataFrame) -> Callable[[DataFrame], DataFrame]:
+    """The current key-index entry of each incoming key that is already stored
+    (``index``: the entries of the incoming keys' buckets)."""
+
+    def _located(index: DataFrame) -> DataFrame:
+        keys = incoming.select(*ORDER_KEY)
+        return current_locations(index.join(keys, on=list(ORDER_KEY), how="left_semi"))
+
+    return _located
+
+
 def touched_partitions(index: DataFrame) -> Callable[[DataFrame], DataFrame]:
     """Partitions an upsert must rewrite: where incoming lines go, and where they live now
-    (``index``: the key-index entries of the incoming keys' buckets)."""
+    (``index``: key-index entries of the incoming keys, e.g. their ``located_keys``)."""
 
     def _touched(incoming: DataFrame) -> DataFrame:
-        entries = index.join(incoming.select(*ORDER_KEY), on=list(ORDER_KEY), how="left_semi")
-        living = current_locations(entries)
+        living = index.transform(located_keys(incoming))
         return (
             incoming.select(*ORDERS_PARTITIONS)
             .unionByName(living.select(*ORDERS_PARTITIONS))
@@ -145,24 +155,26 @@ def key_index_rows(orders: DataFrame) -> DataFrame:
 
 
 def key_index_changes(
-    rewritten: DataFrame, incoming: DataFrame, compact: Sequence[int]
+    rewritten: DataFrame, incoming: DataFrame, located: DataFrame, compact: Sequence[int]
 ) -> Callable[[DataFrame], DataFrame]:
-    """What a run writes to the key index: for each incoming key, an entry for where its
-    winning version now lives (``rewritten``: every touched partition's rows), appended to
-    its bucket; the ``compact`` buckets instead whole, one entry per key (``index``: the
-    current entries of the ``compact`` buckets)."""
+    """What a run writes to the key index: for each incoming key whose winning version
+    moved or changed (``rewritten``: every touched partition's rows; ``located``: the keys'
+    current entries), an entry appended to its bucket; the ``compact`` buckets instead
+    whole, one entry per key (``index``: the current entries of the ``compact`` buckets).
+    A re-run of the same input appends nothing."""
 
     def _changes(index: DataFrame) -> DataFrame:
         keys = incoming.select(*ORDER_KEY)
         entries = rewritten.join(keys, on=list(ORDER_KEY), how="left_semi").transform(
             key_index_rows
         )
+        changed = entries.join(located, on=list(KEY_INDEX_COLUMNS), how="left_anti")
         in_compacted = F.col("key_bucket").isin(list(compact))
         compacted = current_locations(
             index.where(in_compacted)
             .select(*KEY_INDEX_COLUMNS)
             .unionByName(entries.where(in_compacted))
         )
-        return entries.where(~in_compacted).unionByName(compacted)
+        return changed.where(~in_compacted).select(*KEY_INDEX_COLUMNS).unionByName(compacted)
 
     return _changes

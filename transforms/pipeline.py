@@ -22,6 +22,7 @@ from transforms.core import (
     incoming_buckets,
     key_index_changes,
     latest_line_per_key,
+    located_keys,
     touched_partitions,
     upsert_orders,
     with_source_modified_at,
@@ -157,22 +158,29 @@ class Run:
             compacted = read_files(
                 self.spark, ORDERS_KEY_INDEX, _flat(bucket_files[bucket_paths[v]] for v in compact)
             )
-            touched = [tuple(r) for r in incoming.transform(touched_partitions(index)).collect()]
-            touched_paths = _relatives(ORDERS, touched)
-            existing = self.current(ORDERS, touched_paths)
-            self.storage.write_frame(
-                incoming.transform(upsert_orders(existing)),
-                self.new_files(ORDERS),
-                ORDERS.partitions,
-            )
-            rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
-            self.storage.write_frame(
-                compacted.transform(
-                    key_index_changes(rewritten, incoming, [v[0] for v in compact])
-                ),
-                self.new_files(ORDERS_KEY_INDEX),
-                ORDERS_KEY_INDEX.partitions,
-            )
+            # The incoming keys' current entries: few rows, read twice.
+            located = index.transform(located_keys(incoming)).cache()
+            try:
+                touched = [
+                    tuple(r) for r in incoming.transform(touched_partitions(located)).collect()
+                ]
+                touched_paths = _relatives(ORDERS, touched)
+                existing = self.current(ORDERS, touched_paths)
+                self.storage.write_frame(
+                    incoming.transform(upsert_orders(existing)),
+                    self.new_files(ORDERS),
+                    ORDERS.partitions,
+                )
+                rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
+                self.storage.write_frame(
+                    compacted.transform(
+                        key_index_changes(rewritten, incoming, located, [v[0] for v in compact])
+                    ),
+                    self.new_files(ORDERS_KEY_INDEX),
+                    ORDERS_KEY_INDEX.partitions,
+                )
+            finally:
+                located.unpersist()
             dates = sorted({values[0] for values in touched})
             self.write_marts(rewritten, set(touched_paths), dates)
         finally:
