@@ -89,7 +89,7 @@ $(MUTATE_STAMP): $(STAMP)
 .PHONY: mutate
 mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; under 45 min on 2 cores) -> docs/mutation-results.txt
 	rm -rf mutants
-	time nice -n 19 $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(foreach m,$(MUTANTS),'$(m)')
+	time $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(foreach m,$(MUTANTS),'$(m)')
 	$(VENV)/bin/mutmut export-cicd-stats
 	{ cat mutants/mutmut-cicd-stats.json; echo; $(VENV)/bin/mutmut results --all true; } \
 	  > docs/mutation-results.txt

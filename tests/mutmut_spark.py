@@ -1,4 +1,5 @@
-"""``make mutate`` only: one JVM per mutmut run, a SparkSession of its own per mutant.
+"""``make mutate`` only: one JVM per mutmut run, a SparkSession of its own per mutant, and
+each mutant's tests widened to whole test files of its module.
 
 mutmut (``process_isolation = "forkserver"``) runs each mutant's tests in a process forked
 from one fork server, which first runs ``pytest --collect-only`` to import the tests
@@ -19,6 +20,14 @@ the empty string; its other runs name a mutant or a phase). In each run forked f
 - ``SparkSession.stop`` is a no-op, so the fixture's teardown does not stop the shared
   SparkContext under a sibling run.
 
+mutmut runs a mutant against the tests that reached the mutated function in its statistics
+run. A module-scoped fixture (the staged rule cases of ``tests/test_staging_rules.py``, the
+marts of ``tests/test_marts.py``) runs the function once, in its first test's setup, so only
+that first test would be run, and the other tests' assertions on the fixture never. So in a
+mutant's run the selected test ids are widened to their whole files, kept to the files
+``[tool.mutmut] tests_by_module`` lists for the mutant's module (in that order: the first
+file is the one most likely to fail first) when it lists the module.
+
 Any other pytest run (``make test``; mutmut's statistics, clean and forced-fail runs) is
 left alone: the ``spark`` fixture starts its JVM as usual. The transforms under test do not
 use Python UDFs, so no Python worker process runs a function whose mutant switch (an
@@ -29,8 +38,11 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import tempfile
 import threading
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,9 +88,34 @@ def _own_session(shared: SparkSession) -> None:
     SparkSession.stop = lambda self: None  # type: ignore[method-assign]
 
 
+def _module_of(mutant: str) -> str:
+    """``transforms.rules.x_parse_quantity__mutmut_3`` -> ``transforms.rules`` (methods are
+    ``module.xǁClassǁmethod__mutmut_N``)."""
+    found = re.match(r"^(.+?)\.x(?:_|ǁ)", mutant)
+    return found.group(1) if found else mutant
+
+
+def whole_files(args: list[str], mutant: str, tests_by_module: dict[str, list[str]]) -> list[str]:
+    """The test files of the selected test ids, kept to the module's files when it has some."""
+    files = list(dict.fromkeys(arg.split("::")[0] for arg in args))
+    listed = tests_by_module.get(_module_of(mutant))
+    if listed is None:
+        return files
+    kept = [f for f in listed if f in files]
+    return kept or args
+
+
+def _tests_by_module(root: Path) -> dict[str, list[str]]:
+    with (root / "pyproject.toml").open("rb") as f:
+        table: dict[str, list[str]] = tomllib.load(f)["tool"]["mutmut"].get("tests_by_module", {})
+    return table
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _shared
     if _shared is not None:
         _own_session(_shared)
+        mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+        config.args[:] = whole_files(config.args, mutant, _tests_by_module(config.rootpath))
     elif config.option.collectonly and os.environ.get("MUTANT_UNDER_TEST") == "":
         _shared = _start_shared_session()
