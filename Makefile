@@ -91,8 +91,8 @@ mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; under 
 	rm -rf mutants
 	time $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(foreach m,$(MUTANTS),'$(m)')
 	$(VENV)/bin/mutmut export-cicd-stats
-	{ cat mutants/mutmut-cicd-stats.json; echo; $(VENV)/bin/mutmut results --all true; } \
-	  > docs/mutation-results.txt
+	{ $(PY) -m scripts.mutation_summary; echo; cat mutants/mutmut-cicd-stats.json; echo; \
+	  $(VENV)/bin/mutmut results --all true; } > docs/mutation-results.txt
 	@echo "Survivors and their reasons: docs/testing.md; every mutant: docs/mutation-results.txt"
 
 .PHONY: openapi
