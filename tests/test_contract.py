@@ -87,3 +87,8 @@ def test_column_lists_in_reason_texts_read_as_written() -> None:
         "`order_id`, `client_id` or `product_id`"
     )
     assert contract._names(("a", "b"), "and") == "`a` and `b`"
+
+
+def test_a_staged_upload_time_without_milliseconds_is_on_the_second() -> None:
+    path = "s3://in/batches/b-1/20261121T090005Z/orders/a.csv"
+    assert contract.staged_upload_time(path) == dt.datetime(2026, 11, 21, 9, 0, 5)
