@@ -96,3 +96,28 @@ def test_a_required_name_with_trailing_characters_is_missing() -> None:
         "missing_columns",
         "missing required columns: order_date",
     )
+
+
+def test_a_header_that_is_not_utf8_says_why() -> None:
+    check = inspect_header(HEADER.encode() + b"\xff\n", True)
+    assert (check.reason, check.detail) == (
+        "unreadable_header",
+        "header is not valid UTF-8 (invalid start byte)",
+    )
+
+
+def test_a_rejected_header_reports_the_reading_that_found_most_names() -> None:
+    # ',' finds product_id, ';' finds order_id: a tie, and the first delimiter's reading wins.
+    check = inspect_header(b"order_id;client_id,product_id\n", True)
+    assert (check.reason, check.delimiter, check.columns) == (
+        "missing_columns",
+        ",",
+        ("order_id;client_id", "product_id"),
+    )
+    assert check.detail == (
+        "missing required columns: order_id, client_id, channel, quantity, unit_price, status, "
+        "order_date"
+    )
+    # ';' finds two names, ',' one: the better reading is reported
+    better = inspect_header(b"order_id;client_id;x,y\n", True)
+    assert (better.delimiter, better.columns) == (";", ("order_id", "client_id", "x,y"))
