@@ -77,3 +77,18 @@ def test_an_upload_time_survives_the_staged_path() -> None:
     assert contract.staged_upload_time("s3://in/incoming/a.csv") is None
     assert contract.upload_time_segment("") == "unknown"
     assert contract.staged_upload_time("s3://in/batches/b-1/unknown/a.csv") is None
+
+
+def test_column_lists_in_reason_texts_read_as_written() -> None:
+    # Called at import for the reason texts (pinned through docs/data_contract.md above);
+    # called here too, so that mutation testing, which switches a mutant on after import,
+    # sees it.
+    assert contract._names(("order_id", "client_id", "product_id"), "or") == (
+        "`order_id`, `client_id` or `product_id`"
+    )
+    assert contract._names(("a", "b"), "and") == "`a` and `b`"
+
+
+def test_a_staged_upload_time_without_milliseconds_is_on_the_second() -> None:
+    path = "s3://in/batches/b-1/20261121T090005Z/orders/a.csv"
+    assert contract.staged_upload_time(path) == dt.datetime(2026, 11, 21, 9, 0, 5)

@@ -13,6 +13,7 @@ from tests.builders import INGESTED_AT, UPLOADED_AT, order_row, orders_frame
 from transforms.core import (
     KEY_BUCKETS,
     current_locations,
+    incoming_buckets,
     key_bucket,
     key_index_changes,
     key_index_rows,
@@ -231,3 +232,18 @@ def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSessio
     actual = index.transform(key_index_changes(incoming, incoming, located, buckets))
     expected = index_frame(spark, orders_frame(spark, moved, kept))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_incoming_buckets_are_the_key_index_buckets_of_the_incoming_keys(
+    spark: SparkSession,
+) -> None:
+    resent = order_row(order_id="ORD-1", source_file="file:///in/b.csv")
+    incoming = orders_frame(
+        spark, order_row(order_id="ORD-1"), resent, order_row(order_id="ORD-2", product_id="P07")
+    )
+    buckets = incoming_buckets(incoming)
+    assert buckets.columns == ["key_bucket"]
+    index = index_frame(spark, incoming).collect()
+    assert len(index) == 3  # a re-sent line's key counts once below
+    by_key = {(r["order_id"], r["product_id"]): r["key_bucket"] for r in index}
+    assert sorted(r["key_bucket"] for r in buckets.collect()) == sorted(set(by_key.values()))

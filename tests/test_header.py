@@ -76,3 +76,48 @@ def test_a_bom_inside_the_header_line_still_finds_the_column() -> None:
     head = HEADER.replace("status", "\ufeffStatus").encode() + b"\n"
     check = inspect_header(head, True)
     assert check.ok and required_positions(check.columns)["status"] == 6
+
+
+def test_file_level_rejects_say_why() -> None:
+    empty = inspect_header(b" \r\n\n", True)
+    assert (empty.reason, empty.detail) == ("empty_file", "the file has no header line")
+    only_bom = inspect_header(b"\xef\xbb\xbf\r\n", True)
+    assert (only_bom.reason, only_bom.detail) == ("empty_file", "the file has no header line")
+    endless = inspect_header(HEADER.encode(), False)  # the head ends before any line break
+    assert (endless.reason, endless.detail) == (
+        "unreadable_header",
+        "no line break in the first 65536 bytes",
+    )
+
+
+def test_a_required_name_with_trailing_characters_is_missing() -> None:
+    check = inspect_header(f"{HEADER}X\nO1\n".encode(), True)
+    assert (check.reason, check.detail) == (
+        "missing_columns",
+        "missing required columns: order_date",
+    )
+
+
+def test_a_header_that_is_not_utf8_says_why() -> None:
+    check = inspect_header(HEADER.encode() + b"\xff\n", True)
+    assert (check.reason, check.detail) == (
+        "unreadable_header",
+        "header is not valid UTF-8 (invalid start byte)",
+    )
+
+
+def test_a_rejected_header_reports_the_reading_that_found_most_names() -> None:
+    # ',' finds product_id, ';' finds order_id: a tie, and the first delimiter's reading wins.
+    check = inspect_header(b"order_id;client_id,product_id\n", True)
+    assert (check.reason, check.delimiter, check.columns) == (
+        "missing_columns",
+        ",",
+        ("order_id;client_id", "product_id"),
+    )
+    assert check.detail == (
+        "missing required columns: order_id, client_id, channel, quantity, unit_price, status, "
+        "order_date"
+    )
+    # ';' finds two names, ',' one: the better reading is reported
+    better = inspect_header(b"order_id;client_id;x,y\n", True)
+    assert (better.delimiter, better.columns) == (";", ("order_id", "client_id", "x,y"))

@@ -61,3 +61,23 @@ def test_file_fixed_on_resend_loses_its_old_rejects(spark: SparkSession) -> None
     run_files = spark.createDataFrame([("file:///a.csv",)], "source_file string")
     new = spark.createDataFrame([], REJECTED_ORDERS_SCHEMA)
     assert new.transform(merge_rejected(existing, run_files)).count() == 0
+
+
+def test_a_first_seen_files_rejects_join_the_others_with_their_own_ingested_at(
+    spark: SparkSession,
+) -> None:
+    existing = spark.createDataFrame(
+        [_reject("file:///b.csv", "O2", FIRST)], REJECTED_ORDERS_SCHEMA
+    )
+    run_files = spark.createDataFrame([("file:///c.csv",)], "source_file string")
+    new = spark.createDataFrame([_reject("file:///c.csv", "O3", AGAIN)], REJECTED_ORDERS_SCHEMA)
+    expected = spark.createDataFrame(
+        [_reject("file:///b.csv", "O2", FIRST), _reject("file:///c.csv", "O3", AGAIN)],
+        REJECTED_ORDERS_SCHEMA,
+    )
+    assert_df_equality(
+        new.transform(merge_rejected(existing, run_files)),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -41,3 +42,15 @@ def client(session: boto3.Session, moto: str):  # type: ignore[no-untyped-def]
         return session.client(service, endpoint_url=moto)
 
     return make
+
+
+@pytest.fixture
+def api_dependencies(tmp_path: Path) -> Path:
+    """A pre-built API dependencies folder (the deploy config's ``api_dependencies_dir``), so
+    a deploy zips it in instead of pip-installing FastAPI's Lambda wheels for every test.
+    Everything else a deploy ships is the committed file (athena/ddl.sql, api/openapi.json,
+    glue_jobs/process_orders.py, deploy/template.json): nothing else is overridden."""
+    package = tmp_path / "api-deps" / "vendored_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VERSION = '1'\n")
+    return package.parent

@@ -1,6 +1,10 @@
 """scripts/deploy_job.py against the moto server: the stack through change sets, a second
 deploy without changes, a dry run that executes nothing, teardown with and without
---force. moto's CloudFormation deploys what it supports (deploy/local_twin.py)."""
+--force. moto's CloudFormation deploys what it supports (deploy/local_twin.py).
+
+The deploys ship the committed files (athena/ddl.sql, api/openapi.json,
+glue_jobs/process_orders.py, deploy/template.json); only the API's vendored dependencies
+are a small pre-built folder (``api_dependencies``)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ from typing import Any
 import boto3
 import pytest
 
+from deploy.apigw import PAGE_ROUTES
 from scripts.deploy_job import main as deploy_main
-from tests.aws.stack_fixtures import write_fixtures
+from transforms.tables import PUBLIC_TABLES
+
+REPO = Path(__file__).resolve().parents[2]
 
 ACCOUNT = "123456789012"
 INPUT = f"duffbeer-input-{ACCOUNT}-eu-west-1"
@@ -23,11 +30,9 @@ BUCKETS = {
 
 
 @pytest.fixture
-def deploy(moto: str, session: boto3.Session, tmp_path: Path):  # type: ignore[no-untyped-def]
-    deps = write_fixtures(tmp_path)["api_dependencies_dir"]
-
+def deploy(moto: str, session: boto3.Session, api_dependencies: Path):  # type: ignore[no-untyped-def]
     def run(*extra: str) -> int:
-        argv = ["--endpoint-url", moto, "--set", f"api_dependencies_dir={deps}", *extra]
+        argv = ["--endpoint-url", moto, "--set", f"api_dependencies_dir={api_dependencies}", *extra]
         return deploy_main(argv, session=session)
 
     return run
@@ -63,6 +68,19 @@ def test_deploy_creates_the_stack_then_reports_no_changes(deploy, client, capsys
     job = client("glue").get_job(JobName="duffbeer-process-orders")["Job"]  # local twin: API
     assert job["GlueVersion"] == "5.1" and job["Command"]["ScriptLocation"].endswith(".py")
     assert "glue/process_orders-" in job["Command"]["ScriptLocation"]  # content-hashed key
+    bucket, key = job["Command"]["ScriptLocation"].removeprefix("s3://").split("/", 1)
+    script = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert script == (REPO / "glue_jobs" / "process_orders.py").read_bytes()
+    tables = client("glue").get_tables(DatabaseName="duffbeer")["TableList"]
+    assert {t["Name"] for t in tables if t.get("TableType") != "VIRTUAL_VIEW"} == set(PUBLIC_TABLES)
+    (api,) = client("apigateway").get_rest_apis()["items"]
+    resources = client("apigateway").get_resources(restApiId=api["id"], limit=500)["items"]
+    openapi = json.loads((REPO / "api" / "openapi.json").read_text(encoding="utf-8"))
+    routes = set(openapi["paths"]) | set(PAGE_ROUTES)
+    parts = [r.split("/")[1:] for r in routes]  # "/a/{b}" -> every prefix: "/", "/a", "/a/{b}"
+    assert {r["path"] for r in resources} == {
+        "/" + "/".join(p[:n]) for p in parts for n in range(len(p) + 1)
+    }
 
     assert deploy() == 0
     second = capsys.readouterr().out

@@ -1,68 +1,101 @@
-"""Unit tests of the deployer's pieces: DDL -> Glue tables, the API body, config,
-packages, the change-set runner (botocore Stubber: validates every request against the
-real CloudFormation model; moto neither rolls back nor fails an execution)."""
+"""Unit tests of the deployer's pieces: DDL -> Glue tables, the API body (both from the
+committed athena/ddl.sql and api/openapi.json), config, packages, the change-set runner
+(botocore Stubber: validates every request against the real CloudFormation model; moto
+neither rolls back nor fails an execution)."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from athena.ddl import split_statements
+from athena.ddl import VIEWS, split_statements
 from deploy.apigw import render_openapi
 from deploy.config import ConfigError, DeployConfig, load_config
-from deploy.ddl import DdlError, parse_ddl
+from deploy.ddl import PARQUET_INPUT, DdlError, parse_ddl
 from deploy.package import api_zip, pip_vendor_command, pipeline_zip, transforms_zip
 from deploy.stack import DeployError, deploy_stack
-from tests.aws.stack_fixtures import DDL, OPENAPI, write_fixtures
+from transforms.contract import CHANNELS
+from transforms.tables import PUBLIC_TABLES, Table
 
 REPO = Path(__file__).resolve().parents[2]
+# The committed files a deploy ships (deploy/config.toml's ddl_path; deploy/template_app.py).
+DDL = (REPO / "athena" / "ddl.sql").read_text(encoding="utf-8")
+
+
+def openapi() -> dict[str, Any]:
+    return json.loads((REPO / "api" / "openapi.json").read_text(encoding="utf-8"))
+
+
 ACCOUNT = "123456789012"
+
+
+def _columns(names: tuple[str, ...], table: Table) -> list[dict[str, str]]:
+    """Glue columns as the Spark schema declares them (names and Spark SQL type names)."""
+    return [{"Name": c, "Type": table.schema[c].dataType.simpleString()} for c in names]
 
 
 def test_ddl_tables_become_glue_table_inputs_with_locations_filled_in():
     statements = parse_ddl(DDL, "s3://bkt", "duffbeer")
     assert [(s.kind, s.name) for s in statements] == [
         ("database", "duffbeer"),
-        ("table", "orders"),
-        ("table", "rejected_orders"),
-        ("view", "processed_orders"),
+        *[("table", name) for name in PUBLIC_TABLES],
+        *[("view", view) for view in VIEWS],
     ]
-    orders = statements[1].table_input
+    inputs = {s.name: s.table_input for s in statements if s.kind == "table"}
+    for name, table in PUBLIC_TABLES.items():
+        got = inputs[name]
+        assert got is not None
+        sd = got["StorageDescriptor"]
+        assert sd["Location"] == f"s3://bkt/{name}/_manifest/"  # the manifests' folder
+        assert sd["Columns"] == _columns(table.data_columns, table)
+        assert got["PartitionKeys"] == _columns(table.partitions, table)
+        assert sd["SerdeInfo"]["SerializationLibrary"].endswith(".ParquetHiveSerDe")
+        assert sd["InputFormat"] == "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
+        assert got["Parameters"]["EXTERNAL"] == "TRUE"
+        assert got["Parameters"]["projection.enabled"] == "true"
+    orders = inputs["orders"]
     assert orders is not None
-    sd = orders["StorageDescriptor"]
-    assert sd["Location"] == "s3://bkt/orders/"
-    assert sd["Columns"][0] == {
-        "Name": "order_id",
-        "Type": "string",
-        "Comment": "order id; unique with product_id",
-    }
-    assert {"Name": "unit_price", "Type": "decimal(12,2)"} in sd["Columns"]
-    assert sd["SerdeInfo"]["SerializationLibrary"].endswith("ParquetHiveSerDe")
+    assert {"Name": "unit_price", "Type": "decimal(12,2)"} in orders["StorageDescriptor"]["Columns"]
     assert orders["PartitionKeys"] == [
         {"Name": "order_date", "Type": "date"},
         {"Name": "channel", "Type": "string"},
     ]
-    assert orders["Parameters"]["EXTERNAL"] == "TRUE"
-    rejected = statements[2].table_input
+    assert orders["Parameters"]["projection.channel.values"] == ",".join(CHANNELS)
+    rejected = inputs["rejected_orders"]
     assert rejected is not None
     assert {"Name": "reject_reasons", "Type": "array<string>"} in rejected["StorageDescriptor"][
         "Columns"
     ]
-    assert "'x;y'" in statements[3].sql
+    (view,) = [s for s in statements if s.kind == "view"]
+    assert view.sql == (
+        "CREATE OR REPLACE VIEW duffbeer.processed_orders AS SELECT * FROM duffbeer.orders"
+    )
+
+
+def test_ddl_column_comments_are_kept():
+    ddl = (
+        "CREATE EXTERNAL TABLE duffbeer.t (a string COMMENT 'id; unique') "
+        "STORED AS PARQUET LOCATION '${processed_location}/t/'"
+    )
+    (table,) = parse_ddl(ddl, "s3://b", "duffbeer")
+    assert table.table_input is not None
+    sd = table.table_input["StorageDescriptor"]
+    assert sd["Columns"] == [{"Name": "a", "Type": "string", "Comment": "id; unique"}]
+    assert (sd["Location"], sd["InputFormat"]) == ("s3://b/t/", PARQUET_INPUT)
 
 
 def test_ddl_errors_are_specific():
-    with pytest.raises(DdlError, match="unknown placeholders"):
-        parse_ddl(
-            DDL.replace("${processed_location}/orders/'", "${processed_locaton}/orders/'"),
-            "s3://b",
-            "duffbeer",
-        )
+    typo = DDL.replace("${processed_location}/orders/", "${processed_locaton}/orders/")
+    assert typo != DDL
+    with pytest.raises(DdlError, match=r"unknown placeholders in DDL: \$\{processed_locaton\}"):
+        parse_ddl(typo, "s3://b", "duffbeer")
     with pytest.raises(DdlError, match="not the configured"):
         parse_ddl(DDL, "s3://b", "other")
     with pytest.raises(DdlError, match="CREATE DATABASE/TABLE/VIEW only"):
@@ -80,20 +113,41 @@ def test_statement_split_respects_quotes_and_comments():
 
 def test_openapi_gets_lambda_proxy_api_key_security_and_3_0_schemas():
     arn = "arn:aws:lambda:eu-west-1:1:function:api"
-    doc = render_openapi(OPENAPI, arn, "eu-west-1")
+    source = openapi()
+    doc = render_openapi(source, arn, "eu-west-1")
     assert doc["openapi"] == "3.0.1"
-    op = doc["paths"]["/orders/{client_id}"]["get"]
-    assert op["security"] == [{"api_key": []}]
-    integration = op["x-amazon-apigateway-integration"]
-    assert integration["type"] == "aws_proxy" and arn in integration["uri"]
-    assert op["parameters"][1]["schema"] == {"type": "string", "format": "date", "nullable": True}
+    operations = [(path, method) for path, ops in source["paths"].items() for method in ops]
+    assert ("/orders/{client_id}", "get") in operations
+    for path, method in operations:
+        op = doc["paths"][path][method]
+        assert op["security"] == [{"api_key": []}]
+        integration = op["x-amazon-apigateway-integration"]
+        assert integration["type"] == "aws_proxy" and arn in integration["uri"]
+        assert op.get("parameters") == source["paths"][path][method].get("parameters")
+    schemas, rendered = source["components"]["schemas"], doc["components"]["schemas"]
+    # anyOf [X, null] becomes X with nullable; const becomes a one-value enum
+    token = schemas["OrdersPage"]["properties"]["next_token"]
+    assert token["anyOf"] == [{"type": "string"}, {"type": "null"}]
+    assert rendered["OrdersPage"]["properties"]["next_token"] == {
+        **{k: v for k, v in token.items() if k != "anyOf"},
+        "type": "string",
+        "nullable": True,
+    }
+    status = schemas["Health"]["properties"]["status"]
+    assert rendered["Health"]["properties"]["status"] == {
+        **{k: v for k, v in status.items() if k != "const"},
+        "enum": [status["const"]],
+    }
+    assert '{"type": "null"}' not in json.dumps(doc) and '"const"' not in json.dumps(doc)
     assert doc["components"]["securitySchemes"]["api_key"]["in"] == "header"
-    assert OPENAPI["openapi"] == "3.1.0"  # the source document is not modified
+    assert source == openapi()  # the source document is not modified
 
 
 def test_openapi_gets_the_dashboard_routes_open_and_refuses_to_shadow_its_own():
     arn = "arn:aws:lambda:eu-west-1:1:function:api"
-    doc = render_openapi(OPENAPI, arn, "eu-west-1")
+    source = openapi()
+    doc = render_openapi(source, arn, "eu-west-1")
+    assert set(doc["paths"]) == set(source["paths"]) | {"/", "/dashboard", "/static/{proxy+}"}
     for path in ("/", "/dashboard", "/static/{proxy+}"):
         (method,) = doc["paths"][path]
         page = doc["paths"][path][method]
@@ -101,7 +155,7 @@ def test_openapi_gets_the_dashboard_routes_open_and_refuses_to_shadow_its_own():
         assert page["x-amazon-apigateway-integration"]["type"] == "aws_proxy"
     (proxy,) = doc["paths"]["/static/{proxy+}"]["get"]["parameters"]
     assert proxy["in"] == "path" and proxy["required"] is True
-    clash = {**OPENAPI, "paths": {**OPENAPI["paths"], "/dashboard": {"get": {}}}}
+    clash = {**source, "paths": {**source["paths"], "/dashboard": {"get": {}}}}
     with pytest.raises(ValueError, match="dashboard's routes"):
         render_openapi(clash, arn, "eu-west-1")
 
@@ -133,7 +187,7 @@ def test_shipped_config_loads():
     )
 
 
-def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(tmp_path: Path):
+def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(api_dependencies: Path):
     assert transforms_zip(REPO) == transforms_zip(REPO)
     names = zipfile.ZipFile(io.BytesIO(pipeline_zip(REPO))).namelist()
     assert (
@@ -143,8 +197,7 @@ def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(tmp_pat
     )
     assert "transforms/schemas.py" not in names  # no PySpark import in the Lambda
     assert "transforms/schemas.py" in zipfile.ZipFile(io.BytesIO(transforms_zip(REPO))).namelist()
-    deps = Path(write_fixtures(tmp_path)["api_dependencies_dir"])
-    api_names = zipfile.ZipFile(io.BytesIO(api_zip(REPO, deps))).namelist()
+    api_names = zipfile.ZipFile(io.BytesIO(api_zip(REPO, api_dependencies))).namelist()
     assert "vendored_pkg/__init__.py" in api_names and "api/__init__.py" in api_names
 
 
