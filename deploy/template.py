@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cfn import sub
-from deploy.config import REPO_ROOT
+from deploy.config import GLUE_RUNTIMES, REPO_ROOT, DeployConfig
 from deploy.names import BUCKET_PARAMETERS
 from deploy.template_app import app_resources
 from deploy.template_data import data_resources
 
 TEMPLATE_PATH = REPO_ROOT / "deploy" / "template.json"
 BOOTSTRAP_PATH = REPO_ROOT / "deploy" / "bootstrap.json"
+DEFAULT_GLUE_VERSION = DeployConfig.glue_version
 RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827]
 
 
@@ -50,6 +51,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "PipelineCodeKey": _string("Artifacts key of the batcher/steps Lambda zip", **KEY),
     "ApiCodeKey": _string("Artifacts key of the API Lambda zip", **KEY),
     "ApiHandler": _string("API Lambda handler", Default="api.lambda_handler.handler"),
+    "GlueVersion": _string(
+        "AWS Glue version of the job (docs/glue_runtimes.md)",
+        Default=DEFAULT_GLUE_VERSION,
+        AllowedValues=list(GLUE_RUNTIMES),
+    ),
     "WorkerType": _string(
         "Glue worker type", Default="G.1X", AllowedValues=["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]
     ),
