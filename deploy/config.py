@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -36,6 +37,21 @@ GLUE_RUNTIMES: dict[str, GlueRuntime] = {
     "5.1": GlueRuntime(spark="3.5.6", python="3.11"),
     "6.0": GlueRuntime(spark="4.1.1", python="3.13"),
 }
+DEFAULT_GLUE_VERSION = "5.1"
+
+
+def runtime_suffix(version: str) -> str:
+    """What names a runtime's local files (the Makefile's `.venv-glue6.0`,
+    bench/results-glue6.0.md): `-glue<version>`, nothing for the default runtime."""
+    return "" if version == DEFAULT_GLUE_VERSION else f"-glue{version}"
+
+
+def running_glue_version() -> str:
+    """The Glue version whose Python runs this interpreter."""
+    python = "{}.{}".format(*sys.version_info[:2])
+    return next(v for v, r in GLUE_RUNTIMES.items() if r.python == python)
+
+
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -56,7 +72,7 @@ class DeployConfig:
     athena_results_expire_days: int = 30
     upload_prefix: str = "incoming/"
     database: str = "duffbeer"
-    glue_version: str = "5.1"
+    glue_version: str = DEFAULT_GLUE_VERSION
     worker_type: str = "G.1X"
     number_of_workers: int = 2
     job_timeout_minutes: int = 60

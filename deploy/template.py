@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cfn import sub
-from deploy.config import GLUE_RUNTIMES, REPO_ROOT, DeployConfig
+from deploy.config import DEFAULT_GLUE_VERSION, GLUE_RUNTIMES, REPO_ROOT
 from deploy.names import BUCKET_PARAMETERS
 from deploy.template_app import app_resources
 from deploy.template_data import data_resources
 
 TEMPLATE_PATH = REPO_ROOT / "deploy" / "template.json"
 BOOTSTRAP_PATH = REPO_ROOT / "deploy" / "bootstrap.json"
-DEFAULT_GLUE_VERSION = DeployConfig.glue_version
 RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827]
 
 

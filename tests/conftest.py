@@ -65,7 +65,10 @@ def ansi_mode(spark: SparkSession, request: pytest.FixtureRequest) -> Iterator[b
     before = spark.conf.get(key)
     spark.conf.set(key, str(request.param).lower())
     yield request.param
-    spark.conf.set(key, before)
+    if before is None:
+        spark.conf.unset(key)
+    else:
+        spark.conf.set(key, before)
 
 
 @pytest.fixture(scope="session")

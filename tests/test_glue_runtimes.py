@@ -17,7 +17,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,15 +25,19 @@ import pyspark
 import pytest
 from pyspark.sql import SparkSession
 
-from deploy.config import GLUE_RUNTIMES
+from deploy.config import (
+    DEFAULT_GLUE_VERSION,
+    GLUE_RUNTIMES,
+    running_glue_version,
+    runtime_suffix,
+)
 from glue_jobs.process_orders import SESSION_SETTINGS, main
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.output import table_rows
 from transforms.layout import RUNS_DIR
 from transforms.tables import TABLES
 
-PYTHON_NOW = "{}.{}".format(*sys.version_info[:2])
-THIS = next(v for v, r in GLUE_RUNTIMES.items() if r.python == PYTHON_NOW)
+THIS = running_glue_version()
 OTHER = next(v for v in GLUE_RUNTIMES if v != THIS)
 FIRST_RUN = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)
 SECOND_RUN = FIRST_RUN + dt.timedelta(hours=1)
@@ -49,7 +52,7 @@ RUN_JOB = (
 
 def venv_of(version: str) -> Path:
     """The Makefile's VENV: `.venv` for the default 5.1, `.venv-glue<version>` otherwise."""
-    return REPO / (".venv" if version == "5.1" else f".venv-glue{version}")
+    return REPO / f".venv{runtime_suffix(version)}"
 
 
 def test_this_interpreter_is_a_supported_runtime() -> None:
@@ -60,7 +63,7 @@ def test_makefile_constraints_and_pyproject_follow_the_runtime_table() -> None:
     makefile = (REPO / "Makefile").read_text()
     made = dict(re.findall(r"^GLUE_PYTHON_([0-9.]+) := ([0-9.]+)$", makefile, re.M))
     assert made == {v: r.python for v, r in GLUE_RUNTIMES.items()}
-    assert re.search(r"^GLUE_VERSION \?= 5\.1$", makefile, re.M)
+    assert f"GLUE_VERSION ?= {DEFAULT_GLUE_VERSION}\n" in makefile
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
     deps = pyproject["project"]["dependencies"]
     assert sorted(p.name for p in (REPO / "constraints").iterdir()) == sorted(
@@ -139,7 +142,13 @@ def run_under_other_runtime(output: Path, run_id: str, now: dt.datetime) -> None
     }
     command = [str(python), "-c", RUN_JOB, now.isoformat(), *sample_argv(output, run_id)]
     result = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=900
+        command,
+        cwd=output.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
