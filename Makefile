@@ -71,8 +71,8 @@ run: setup ## Run the Glue job locally on data/sample and print a summary (INPUT
 	@$(PY) scripts/run_summary.py --output $(OUTPUT)
 
 .PHONY: test
-test: setup ## Run the test suite
-	$(PY) -m pytest
+test: setup ## Run the test suite (PYTEST_ARGS="-k rules" to pass pytest options)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: setup ## ruff (lint + format check) and mypy
