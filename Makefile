@@ -97,8 +97,8 @@ $(BENCH_STAMP): $(STAMP)
 	@touch $@
 
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M)
-	$(PY) -m bench.run --sizes $(SIZES)
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (SIZES="200000 2000000 20000000" for 20M, REPEATS=1; GLUE_VERSION=6.0: results-glue6.0.md)
+	$(PY) -m bench.run --sizes $(SIZES) $(if $(REPEATS),--repeats $(REPEATS))
 
 MUTATE_STAMP := $(VENV)/.mutate-installed
 # Every mutant of the pure-Python modules; of the Spark modules (each mutant starts a JVM), the
