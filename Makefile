@@ -2,8 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
-VENV := .venv
+# The Glue runtime (docs/glue_runtimes.md): 5.1 (Spark 3.5.6, Python 3.11) in .venv, the
+# default; 6.0 (Spark 4.1.1, Python 3.13) in .venv-glue6.0. Every target takes GLUE_VERSION=.
+GLUE_VERSION ?= 5.1
+GLUE_PYTHON_5.1 := 3.11
+GLUE_PYTHON_6.0 := 3.13
+GLUE_PYTHON := $(GLUE_PYTHON_$(GLUE_VERSION))
+ifeq ($(GLUE_PYTHON),)
+$(error GLUE_VERSION=$(GLUE_VERSION) is not supported: use 5.1 (the default) or 6.0)
+endif
+VENV := $(if $(filter 5.1,$(GLUE_VERSION)),.venv,.venv-glue$(GLUE_VERSION))
+CONSTRAINTS := constraints/glue$(GLUE_VERSION).txt
+# python3.X on PATH, else pyenv's install of it (pyenv's shim fails unless that version is
+# selected). PYTHON=/path/to/python3.X overrides.
+PYTHON ?= $(shell for p in python$(GLUE_PYTHON) \
+  $$(pyenv root 2>/dev/null)/versions/$(GLUE_PYTHON)*/bin/python$(GLUE_PYTHON); do \
+  "$$p" -c '' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 INPUT ?= data/sample
@@ -18,21 +32,29 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: check-java
-check-java: ## Fail clearly unless Java 17 is installed (Spark 3.5 on Glue 5.1 runs on Java 17)
+check-java: ## Fail clearly unless Java 17 is installed (Glue 5.1 and 6.0 both run on Java 17)
 	@command -v java >/dev/null 2>&1 || { echo "error: java not found. Install Java 17 (e.g. apt-get install openjdk-17-jre-headless) and retry." >&2; exit 1; }
 	@v=$$(java -version 2>&1 | awk -F'"' '/version/ {print $$2; exit}'); major=$${v%%.*}; \
 	  if [ "$$major" = "1" ]; then major=$$(echo "$$v" | cut -d. -f2); fi; \
-	  if [ -z "$$major" ] || [ "$$major" -lt 17 ]; then echo "error: Java $$v found, but Java 17 is required (AWS Glue 5.1 runs Spark 3.5.6 on Java 17)." >&2; exit 1; fi
+	  if [ -z "$$major" ] || [ "$$major" -lt 17 ]; then echo "error: Java $$v found, but Java 17 is required (AWS Glue $(GLUE_VERSION) runs Spark on Java 17)." >&2; exit 1; fi
 
-$(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; this project needs Python 3.11 (AWS Glue 5.1)." >&2; exit 1; }
+.PHONY: check-python
+check-python: ## Fail clearly unless the Python of GLUE_VERSION is found (3.11 for 5.1, 3.13 for 6.0)
+	@p='$(PYTHON)'; v=$$("$${p:-python$(GLUE_PYTHON)}" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	  if [ "$$v" != "$(GLUE_PYTHON)" ]; then \
+	    echo "error: Python $(GLUE_PYTHON) not found$${p:+ at $$p}$${v:+ (it is Python $$v)}; AWS Glue $(GLUE_VERSION) runs Python $(GLUE_PYTHON)." >&2; \
+	    echo "  Install it (e.g. pyenv install $(GLUE_PYTHON), or your OS package python$(GLUE_PYTHON)-venv) and retry," >&2; \
+	    echo "  or point at it: make setup GLUE_VERSION=$(GLUE_VERSION) PYTHON=/path/to/python$(GLUE_PYTHON)" >&2; exit 1; fi
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	@$(MAKE) --no-print-directory check-python GLUE_VERSION=$(GLUE_VERSION) PYTHON='$(PYTHON)'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	@touch $@
 
 .PHONY: setup
-setup: check-java $(STAMP) ## Create .venv and install the pinned dependencies
+setup: check-java $(STAMP) ## Create .venv (GLUE_VERSION=6.0: .venv-glue6.0) and install the pinned dependencies
 
 SPARK_SUBMIT = $(VENV)/bin/spark-submit --master 'local[2]' --conf spark.ui.enabled=false \
   --driver-java-options "-Dlog4j2.configurationFile=file:$(abspath conf/log4j2.properties)"
@@ -49,8 +71,8 @@ run: setup ## Run the Glue job locally on data/sample and print a summary (INPUT
 	@$(PY) scripts/run_summary.py --output $(OUTPUT)
 
 .PHONY: test
-test: setup ## Run the test suite
-	$(PY) -m pytest
+test: setup ## Run the test suite (PYTEST_ARGS="-k rules" to pass pytest options)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: setup ## ruff (lint + format check) and mypy
@@ -71,15 +93,15 @@ SIZES ?= 200000 2000000
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,bench]"
 	@touch $@
 
 HISTORY ?= 2000000 20000000
 
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md; incremental vs history size -> bench/history.md (HISTORY= to skip)
-	$(PY) -m bench.run --sizes $(SIZES)
-	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY))
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (REPEATS=1; GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= to skip)
+	$(PY) -m bench.run --sizes $(SIZES) $(if $(REPEATS),--repeats $(REPEATS))
+	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY) $(if $(REPEATS),--repeats $(REPEATS)))
 
 MUTATE_STAMP := $(VENV)/.mutate-installed
 # Every mutant of the pure-Python modules and a fixed 1-in-10 sample of the Spark ones (the
@@ -89,7 +111,7 @@ MUTANTS ?= api.* lambdas.* transforms.contract.* transforms.report.* transforms.
   transforms.rules.*0 transforms.core.*0 transforms.marts.*0 transforms.quarantine.*0
 
 $(MUTATE_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,mutate]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,mutate]"
 	@touch $@
 
 .PHONY: mutate

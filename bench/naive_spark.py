@@ -5,7 +5,9 @@ shuffle partitions, default partition sizes), a ``dropDuplicates`` on the order 
 then ``partitionBy(order_date, channel)`` straight from the shuffle output: the classic
 small-file explosion. It knows each file's delimiter (from its header) and date/price
 format so that its output holds the same values as the job's; it does no validation,
-upsert or quarantine.
+upsert or quarantine. Its casts, date parses and product are the ``try_`` forms (NULL on a
+bad value, as Spark 3.5's default casts): under Spark 4's ANSI mode (Glue 6.0) a plain cast
+of a bad value fails the script.
 
     spark-submit bench/naive_spark.py --input DIR --output DIR
 """
@@ -40,16 +42,18 @@ def read_file(spark: SparkSession, path: Path) -> DataFrame:
     date = F.trim(F.col("order_date").cast("string"))
     if sep == ";":
         price = F.regexp_replace(F.regexp_replace("unit_price", r"\.", ""), ",", ".")
-        order_date = F.to_date(date, "dd/MM/yyyy")
+        parsed = F.try_to_timestamp(date, F.lit("dd/MM/yyyy"))
     else:
         price = F.col("unit_price").cast("string")
-        order_date = F.to_date(F.substring(date, 1, 10))
+        parsed = F.try_to_timestamp(F.substring(date, 1, 10), F.lit("yyyy-MM-dd"))
+    order_date = F.to_date(parsed)
+    df = df.withColumn("_price", F.trim(price))
     return df.select(
         F.trim("order_id").alias("order_id"),
         F.trim("client_id").alias("client_id"),
         F.trim("product_id").alias("product_id"),
-        F.col("quantity").cast("int").alias("quantity"),
-        F.trim(price).cast("decimal(12,2)").alias("unit_price"),
+        F.expr("try_cast(quantity AS INT)").alias("quantity"),
+        F.expr("try_cast(_price AS DECIMAL(12,2))").alias("unit_price"),
         F.lower(F.trim("status")).alias("status"),
         F.lit(str(path)).alias("source_file"),
         order_date.alias("order_date"),
@@ -69,7 +73,9 @@ def main() -> None:
     orders = reduce(DataFrame.unionByName, [read_file(spark, p) for p in paths])
     (
         orders.where(F.col("order_date").isNotNull() & F.col("quantity").isNotNull())
-        .withColumn("line_total", (F.col("quantity") * F.col("unit_price")).cast("decimal(18,2)"))
+        .withColumn(
+            "line_total", F.expr("try_cast(try_multiply(quantity, unit_price) AS DECIMAL(18,2))")
+        )
         .withColumn("ingested_at", F.current_timestamp())
         .dropDuplicates(["order_id", "product_id"])
         .write.mode("overwrite")

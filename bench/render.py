@@ -12,6 +12,7 @@ from bench.report import (
     SizeResult,
     Target,
     check_targets,
+    render_runtimes,
     render_size,
     render_sizing,
     render_targets,
@@ -57,7 +58,12 @@ METHOD = """\
 """
 
 
-def render_results(results: Sequence[SizeResult], context: Mapping[str, object]) -> str:
+def render_results(
+    results: Sequence[SizeResult],
+    context: Mapping[str, object],
+    runtimes: Mapping[str, Sequence[SizeResult]] | None = None,
+) -> str:
+    """The results page; ``runtimes``: each Glue runtime's results, compared side by side."""
     small = results[0] if len(results) > 1 else None
     big = _target_size(results)
     targets = check_targets(small if small is not big else None, big, MEMORY_LIMIT)
@@ -77,6 +83,7 @@ def render_results(results: Sequence[SizeResult], context: Mapping[str, object])
         render_targets(targets),
         "",
         *_gaps(targets),
+        *_runtimes(runtimes or {}),
         "## Per size",
         "",
         *[render_size(size) for size in results],
@@ -86,6 +93,21 @@ def render_results(results: Sequence[SizeResult], context: Mapping[str, object])
         "",
     ]
     return "\n".join(parts)
+
+
+def _runtimes(runtimes: Mapping[str, Sequence[SizeResult]]) -> list[str]:
+    if not runtimes:
+        return []
+    return [
+        "## Glue runtimes side by side",
+        "",
+        "Each runtime's toolchain on this machine (`make bench GLUE_VERSION=...`), median wall",
+        "seconds; each row comes from that runtime's own run (bench/results*.json), so the",
+        "machine's load at the time differs between rows.",
+        "",
+        render_runtimes(runtimes),
+        "",
+    ]
 
 
 def _sizing(small: SizeResult | None, big: SizeResult) -> list[str]:
@@ -120,9 +142,14 @@ def _gaps(targets: Sequence[Target]) -> list[str]:
     return [*lines, ""]
 
 
-def write_results(path: Path, results: Sequence[SizeResult], context: Mapping[str, object]) -> None:
+def write_results(
+    path: Path,
+    results: Sequence[SizeResult],
+    context: Mapping[str, object],
+    runtimes: Mapping[str, Sequence[SizeResult]] | None = None,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_results(results, context))
+    path.write_text(render_results(results, context, runtimes))
 
 
 def write_chart(path: Path, results: Sequence[SizeResult]) -> str:

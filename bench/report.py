@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -296,4 +296,30 @@ def render_sizing(model: Throughput, daily_gb: Sequence[float] = (1, 10, 100)) -
         for worker in GLUE_WORKERS:
             n, minutes, dpu_hours = glue_plan(gb, worker, model)
             lines.append(f"| {gb:g} GB | {worker} | {n} | {minutes:.1f} | {dpu_hours:.2f} |")
+    return "\n".join(lines)
+
+
+RUNTIME_ENGINES = ("job_full", "job_incremental", "naive_spark", "duckdb")
+
+
+def render_runtimes(by_runtime: Mapping[str, Sequence[SizeResult]]) -> str:
+    """One row per size and Glue runtime (its toolchain: Spark, Python): wall-time medians
+    of the Spark engines and DuckDB, and the job's driver peak."""
+    labels = " | ".join(f"{ENGINE_LABELS[e]} s" for e in RUNTIME_ENGINES)
+    lines = [
+        f"| rows | Glue runtime | {labels} | job driver peak MB |",
+        "|---:|---|" + "---:|" * (len(RUNTIME_ENGINES) + 1),
+    ]
+    sizes = sorted({r.rows for results in by_runtime.values() for r in results})
+    for rows in sizes:
+        for runtime, results in by_runtime.items():
+            size = next((r for r in results if r.rows == rows), None)
+            if size is None:
+                continue
+            cells = " | ".join(
+                f"{size.engines[e].median_seconds:.1f}" if e in size.engines else ""
+                for e in RUNTIME_ENGINES
+            )
+            peak = size.engines["job_full"].peak_process / MB
+            lines.append(f"| {rows:,} | {runtime} | {cells} | {peak:,.0f} |")
     return "\n".join(lines)

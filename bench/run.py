@@ -38,9 +38,17 @@ from bench.report import (  # noqa: E402
     summary_lines,
     to_json,
 )
+from deploy.config import (  # noqa: E402
+    DEFAULT_GLUE_VERSION,
+    GLUE_RUNTIMES,
+    running_glue_version,
+    runtime_suffix,
+)
 from synthetic import generate as generate_orders  # noqa: E402
 
-VENV_BIN = REPO / ".venv" / "bin"
+# The toolchain of the runtime running this (`make bench GLUE_VERSION=...`): its virtualenv.
+VENV_BIN = Path(sys.executable).parent
+GLUE_VERSION = running_glue_version()
 JOB_TABLES = ("orders", "sales_by_client", "sales_by_product_channel", "order_status_daily")
 # Driver JVM heap for local spark-submit (local mode: the driver is the only JVM).
 DRIVER_MEMORY = "1g"
@@ -235,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--data", type=Path, default=REPO / "bench" / "data")
     p.add_argument("--work", type=Path, default=REPO / "bench" / "work")
-    p.add_argument("--results", type=Path, default=REPO / "bench" / "results.md")
-    p.add_argument("--chart", type=Path, default=REPO / "bench" / "results.png")
+    results = results_path(GLUE_VERSION)
+    p.add_argument("--results", type=Path, default=results)
+    p.add_argument("--chart", type=Path, default=results.with_suffix(".png"))
     p.add_argument("--driver-memory", default=DRIVER_MEMORY, help="job's spark-submit driver heap")
     p.add_argument("--event-log", type=Path, help="also write Spark event logs of the job here")
     p.add_argument(
@@ -247,12 +256,34 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def results_path(version: str) -> Path:
+    """bench/results.md for the default runtime, bench/results-glue<version>.md otherwise."""
+    return REPO / "bench" / f"results{runtime_suffix(version)}.md"
+
+
+def runtime_results() -> dict[str, list[SizeResult]]:
+    """Each runtime's last results (its .json), labelled with its Spark and Python."""
+    found = {}
+    for version, runtime in GLUE_RUNTIMES.items():
+        raw = results_path(version).with_suffix(".json")
+        if raw.is_file():
+            label = f"{version} (Spark {runtime.spark}, Python {runtime.python})"
+            found[label] = from_json(json.loads(raw.read_text())["results"])
+    return found
+
+
 def publish(
     args: argparse.Namespace, results: list[SizeResult], context: dict[str, object]
 ) -> None:
     raw = args.results.with_suffix(".json")
     raw.write_text(json.dumps({"context": context, "results": to_json(results)}, indent=1) + "\n")
-    write_results(args.results, results, context)
+    runtimes = runtime_results()
+    write_results(args.results, results, context, runtimes)
+    default = results_path(DEFAULT_GLUE_VERSION)
+    if args.results != default and default.with_suffix(".json").is_file():
+        # The default runtime's page shows the comparison too (its own numbers unchanged).
+        saved = json.loads(default.with_suffix(".json").read_text())
+        write_results(default, from_json(saved["results"]), saved["context"], runtimes)
     chart_note = write_chart(args.chart, results)
     print("\n".join(summary_lines(results)))
     print(f"results: {args.results} (raw: {raw}); chart: {chart_note}")
@@ -283,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         "seed": args.seed,
         "repeats": args.repeats,
         "driver_memory": args.driver_memory,
+        "glue_version": GLUE_VERSION,
     }
     publish(args, results, context)
 

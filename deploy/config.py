@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,36 @@ MAX_BATCH_WINDOW = 300  # Lambda's MaximumBatchingWindowInSeconds
 MAX_BATCH_FILES = 10_000  # Lambda's BatchSize for a standard SQS queue
 MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's single-request limit
 RESERVED = ("quarantine/", "batches/", "_batches/")
+
+
+@dataclass(frozen=True)
+class GlueRuntime:
+    spark: str
+    python: str
+
+
+# The AWS Glue versions the job is built and tested for (docs/glue_runtimes.md). The
+# Makefile's GLUE_PYTHON_<version>, constraints/glue<version>.txt and pyproject.toml's
+# Python-version markers follow this table; tests/test_glue_runtimes.py holds them equal.
+GLUE_RUNTIMES: dict[str, GlueRuntime] = {
+    "5.1": GlueRuntime(spark="3.5.6", python="3.11"),
+    "6.0": GlueRuntime(spark="4.1.1", python="3.13"),
+}
+DEFAULT_GLUE_VERSION = "5.1"
+
+
+def runtime_suffix(version: str) -> str:
+    """What names a runtime's local files (the Makefile's `.venv-glue6.0`,
+    bench/results-glue6.0.md): `-glue<version>`, nothing for the default runtime."""
+    return "" if version == DEFAULT_GLUE_VERSION else f"-glue{version}"
+
+
+def running_glue_version() -> str:
+    """The Glue version whose Python runs this interpreter."""
+    python = "{}.{}".format(*sys.version_info[:2])
+    return next(v for v, r in GLUE_RUNTIMES.items() if r.python == python)
+
+
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # A Glue database Athena can name unquoted: lowercase letters, digits and underscores.
@@ -43,6 +74,7 @@ class DeployConfig:
     athena_results_expire_days: int = 30
     upload_prefix: str = "incoming/"
     database: str = ""
+    glue_version: str = DEFAULT_GLUE_VERSION
     worker_type: str = "G.1X"
     number_of_workers: int = 2
     job_timeout_minutes: int = 60
@@ -69,6 +101,10 @@ class DeployConfig:
     def __post_init__(self) -> None:
         if not STACK_NAME.match(self.stack):
             raise ConfigError(f"stack must match {STACK_NAME.pattern}: {self.stack!r}")
+        if self.glue_version not in GLUE_RUNTIMES:
+            raise ConfigError(
+                f"glue_version must be one of {', '.join(GLUE_RUNTIMES)}: {self.glue_version!r}"
+            )
         if not 1 <= self.batch_window_seconds <= MAX_BATCH_WINDOW:
             raise ConfigError(
                 f"batch_window_seconds must be 1..{MAX_BATCH_WINDOW} (Lambda's limit)"

@@ -20,6 +20,8 @@ SKIP_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 # What the API Lambda needs beyond the Lambda runtime (which ships boto3).
 API_REQUIREMENTS = ("fastapi", "mangum", "pydantic", "starlette")
 LAMBDA_PYTHON = "3.13"  # deploy/template_app.py RUNTIME = python3.13
+# The pins resolved for Python 3.13 (Glue 6.0's), whatever Glue version the job runs on.
+API_CONSTRAINTS = "constraints/glue6.0.txt"
 
 
 def _files(root: Path) -> list[Path]:
@@ -121,7 +123,7 @@ def pip_vendor_command(target: Path, constraints: Path) -> list[str]:
 
 def vendor_api_dependencies(repo: Path, build_dir: Path) -> Path:
     """Install the API's dependencies once per constraints file into build/."""
-    constraints = repo / "constraints.txt"
+    constraints = repo / API_CONSTRAINTS
     digest = hashlib.sha256(constraints.read_bytes()).hexdigest()[:16]
     target = build_dir / f"api-deps-py{LAMBDA_PYTHON}-{digest}"
     if not target.is_dir():

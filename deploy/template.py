@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cfn import sub
-from deploy.config import DATABASE_NAME, REPO_ROOT
+from deploy.config import DATABASE_NAME, DEFAULT_GLUE_VERSION, GLUE_RUNTIMES, REPO_ROOT
 from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER
 from deploy.template_app import app_resources
 from deploy.template_data import data_resources
@@ -55,6 +55,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "PipelineCodeKey": _string("Artifacts key of the batcher/steps Lambda zip", **KEY),
     "ApiCodeKey": _string("Artifacts key of the API Lambda zip", **KEY),
     "ApiHandler": _string("API Lambda handler", Default="api.lambda_handler.handler"),
+    "GlueVersion": _string(
+        "AWS Glue version of the job (docs/glue_runtimes.md)",
+        Default=DEFAULT_GLUE_VERSION,
+        AllowedValues=list(GLUE_RUNTIMES),
+    ),
     "WorkerType": _string(
         "Glue worker type", Default="G.1X", AllowedValues=["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]
     ),

@@ -210,7 +210,7 @@ def glue_job() -> dict[str, Any]:
                 "ExecutionProperty": {"MaxConcurrentRuns": ref("MaxConcurrentRuns")},
                 "MaxRetries": ref("JobMaxRetries"),
                 "Timeout": ref("JobTimeoutMinutes"),
-                "GlueVersion": "5.1",
+                "GlueVersion": ref("GlueVersion"),
                 "WorkerType": ref("WorkerType"),
                 "NumberOfWorkers": ref("NumberOfWorkers"),
             },

@@ -1,4 +1,4 @@
-"""AWS Glue 5.1 entry point: order CSVs -> validated, upserted, partitioned Parquet.
+"""AWS Glue (5.1 or 6.0) entry point: order CSVs -> validated, upserted, partitioned Parquet.
 
 On Glue it runs under ``GlueContext``/``Job``; locally (``spark-submit`` or tests) it
 falls back to a plain SparkSession. Nothing runs at import time.

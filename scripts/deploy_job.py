@@ -92,6 +92,7 @@ def parameters(config: DeployConfig, names: Names, keys: dict[str, str]) -> dict
         **keys,
         "UploadPrefix": config.upload_prefix,
         "ApiHandler": config.api_handler,
+        "GlueVersion": config.glue_version,
         "WorkerType": config.worker_type,
         "NumberOfWorkers": config.number_of_workers,
         "JobTimeoutMinutes": config.job_timeout_minutes,

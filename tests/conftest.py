@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ REGION = "eu-west-1"
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Spark's Python workers must be this interpreter (`python3` may be another version).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     hive_dir = tmp_path_factory.mktemp("hive")
     session = (
         SparkSession.builder.master("local[2]")
@@ -50,6 +53,22 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["ansi_on", "ansi_off"])
+def ansi_mode(spark: SparkSession, request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Spark SQL's ANSI mode on (Spark 4's default, so Glue 6.0's), then off (Spark 3.5's,
+    so Glue 5.1's), whichever runtime runs the tests; the session's setting comes back after.
+    Rule tables that collect their rows under it give the same outcome in both modes or fail.
+    """
+    key = "spark.sql.ansi.enabled"
+    before = spark.conf.get(key)
+    spark.conf.set(key, str(request.param).lower())
+    yield request.param
+    if before is None:
+        spark.conf.unset(key)
+    else:
+        spark.conf.set(key, before)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from bench.report import (
     check_targets,
     from_json,
     glue_plan,
+    render_runtimes,
     render_size,
     throughput,
     to_json,
@@ -133,6 +134,28 @@ def test_results_render_targets_gaps_with_cause_and_every_engine() -> None:
     assert "| job, full load | 60.0 (59.5-65.0) | 33,333 | 6.0x |" in text
     assert "12 of 56 `orders` partitions rewritten, 44 Parquet files" in text
     assert "2 x test CPU" in text and "1.00 1.00 1.00" in text
+    assert "Glue runtimes side by side" not in text  # no runtime results: no section
+
+
+def test_results_compare_the_glue_runtimes_row_by_row_per_size() -> None:
+    runtimes = {
+        "5.1 (Spark 3.5.6, Python 3.11)": [
+            _size(200_000, 3.0, 3.0, 1.0),
+            _size(2_000_000, 60.0, 9.0, 10.0),
+        ],
+        "6.0 (Spark 4.1.1, Python 3.13)": [_size(2_000_000, 50.0, 8.0, 10.0)],
+    }
+    lines = render_runtimes(runtimes).splitlines()
+    assert lines[0].startswith("| rows | Glue runtime | job, full load s | job, incremental")
+    assert lines[2:] == [
+        "| 200,000 | 5.1 (Spark 3.5.6, Python 3.11) | 3.0 | 3.0 | 13.0 | 1.0 | 800 |",
+        "| 2,000,000 | 5.1 (Spark 3.5.6, Python 3.11) | 60.0 | 9.0 | 130.0 | 10.0 | 800 |",
+        "| 2,000,000 | 6.0 (Spark 4.1.1, Python 3.13) | 50.0 | 8.0 | 130.0 | 10.0 | 800 |",
+    ]
+    context = {k: "x" for k in ("command", "date", "machine", "load_before", "load_after")}
+    context |= {"seed": 42, "repeats": 1, "driver_memory": "1g"}
+    text = render_results(runtimes["5.1 (Spark 3.5.6, Python 3.11)"], context, runtimes)
+    assert "## Glue runtimes side by side" in text and lines[-1] in text
 
 
 def test_event_log_profile_sums_tasks_per_stage_and_gaps_between_jobs() -> None:

@@ -5,9 +5,10 @@ How the clone is made (decided here, described in CONTRIBUTING.md):
 - `git clone` of this repository into a temp folder, plus the working tree's uncommitted
   changes to tracked files (`git diff HEAD | git apply`), so a docs edit is tested before it
   is committed. Untracked files are not copied: a fresh clone would not have them either.
-- `.venv` is a symlink to this checkout's (re-installing would take minutes); the clone's
-  `pyproject.toml` and `constraints.txt` are dated back so `make` does not reinstall into it.
-  `PYTHONPATH` is the clone, because the shared `.venv` has this checkout installed editable.
+- `.venv` (and `.venv-glue6.0`, if set up) is a symlink to this checkout's (re-installing
+  would take minutes); the clone's `pyproject.toml` and `constraints/glue<version>.txt` are
+  dated back so `make` does not reinstall into it. `PYTHONPATH` is the clone, because the
+  shared virtualenvs have this checkout installed editable.
 - The environment is a person's shell: no `VIRTUAL_ENV`, no `.venv/bin` on `PATH`, none of the
   `PYSPARK_*`/`SPARK_*` variables the Makefile exports, stdin closed (`make sql` exits at EOF).
 - `make run` runs once first (the README's first step); a command already run is not run again.
@@ -48,6 +49,8 @@ SETUP = "make run"
 DROPPED_ENV = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "SPARK_HOME", "MAKEFLAGS", "MAKELEVEL")
 DROPPED_ENV += ("MFLAGS", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "SPARK_LOCAL_IP")
 TIMEOUT = 900
+# The Makefile's virtualenv of each Glue runtime (docs/glue_runtimes.md).
+VENVS = {".venv": "5.1", ".venv-glue6.0": "6.0"}
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,12 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> FreshClone:
     ).stdout
     if diff:
         subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=root, input=diff, check=True)
-    (root / ".venv").symlink_to(venv)
-    installed = (venv / ".installed").stat().st_mtime
-    for name in ("pyproject.toml", "constraints.txt"):
-        os.utime(root / name, (installed - 60, installed - 60))
+    for name, version in VENVS.items():  # each Glue runtime's, where this checkout has it
+        if (REPO / name / ".installed").is_file():
+            (root / name).symlink_to(REPO / name)
+            installed = (REPO / name / ".installed").stat().st_mtime
+            for pinned in ("pyproject.toml", f"constraints/glue{version}.txt"):
+                os.utime(root / pinned, (installed - 60, installed - 60))
     clone = FreshClone(root)
     setup = clone.run(SETUP)
     assert setup.returncode == 0, f"{SETUP} failed in the clone:\n{setup.stdout}\n{setup.stderr}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -10,7 +12,13 @@ from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 
 from tests.builders import order_row, orders_frame
-from transforms.marts import order_status_daily, sales_by_client, sales_by_product_channel
+from transforms.marts import (
+    AMOUNT_OVERFLOW,
+    MAX_AMOUNT,
+    order_status_daily,
+    sales_by_client,
+    sales_by_product_channel,
+)
 from transforms.schemas import (
     ORDER_STATUS_DAILY_SCHEMA,
     SALES_BY_CLIENT_SCHEMA,
@@ -85,3 +93,28 @@ def test_order_status_daily_counts_every_line(spark: SparkSession, orders: DataF
     assert_df_equality(
         order_status_daily(orders), expected, ignore_row_order=True, ignore_nullable=True
     )
+
+
+MARTS = [sales_by_client, sales_by_product_channel, order_status_daily]
+AMOUNT_COLUMN = {order_status_daily: "amount"}
+
+
+@pytest.mark.parametrize("mart", MARTS, ids=lambda m: m.__name__)
+def test_a_daily_amount_at_the_limit_is_kept_and_past_it_fails_in_both_ansi_modes(
+    spark: SparkSession, ansi_mode: bool, mart: Callable[[DataFrame], DataFrame]
+) -> None:
+    """Without the check, a sum past decimal(18,2) would be NULL under Glue 5.1's default and
+    an error under Glue 6.0's (ANSI mode): both runtimes must fail the same way instead."""
+    half = MAX_AMOUNT / 2  # 4999999999999999.995, rounded up to 5e15: two of them overflow
+    at_limit = [Decimal("4999999999999999.99"), MAX_AMOUNT - Decimal("4999999999999999.99")]
+    past_limit = [half.quantize(Decimal("0.01")), half.quantize(Decimal("0.01"))]
+
+    def lines(totals: list[Decimal]) -> DataFrame:
+        return orders_frame(
+            spark, *[order_row(order_id=f"O{n}", line_total=t) for n, t in enumerate(totals)]
+        )
+
+    (row,) = mart(lines(at_limit)).collect()
+    assert row[AMOUNT_COLUMN.get(mart, "revenue")] == MAX_AMOUNT
+    with pytest.raises(Exception, match=re.escape(AMOUNT_OVERFLOW)):
+        mart(lines(past_limit)).collect()

@@ -86,7 +86,7 @@ TYPED_COLUMN = {"quantity": "quantity", "price": "unit_price"}
 
 
 @pytest.fixture(scope="module")
-def staged(spark: SparkSession) -> dict[str, dict[str, Any]]:
+def staged(spark: SparkSession, ansi_mode: bool) -> dict[str, dict[str, Any]]:
     names = list(EDGES)
     changes = [{"order_id": f"ORD-{n}", **EDGES[name][0]} for n, name in enumerate(names)]
     frame = raw_frame(spark, *changes).transform(stage_orders(RUN_DATE, INGESTED_AT))

@@ -88,8 +88,9 @@ CASES: dict[str, tuple[dict[str, Any], str | None]] = {
 
 
 @pytest.fixture(scope="module")
-def staged_by_case(spark: SparkSession) -> dict[str, dict[str, Any]]:
-    """All cases staged in one job; each gets its own key so none is a duplicate."""
+def staged_by_case(spark: SparkSession, ansi_mode: bool) -> dict[str, dict[str, Any]]:
+    """All cases staged in one job, once with ANSI mode on and once off (conftest); each
+    gets its own key so none is a duplicate."""
     names = list(CASES)
     changes = [
         {"order_id": f"ORD-{n}", **CASES[name][0]}

@@ -106,7 +106,13 @@ def read_records(
     frame = spark.read.options(**RECORD_OPTIONS, sep=delimiter).schema(file_schema).csv(paths)
     # Spark keeps the text only of a record with the wrong number of fields; a blank
     # line is one (empty) field. ``   ,,`` has all its fields and is a record, as in lines.
-    is_blank = F.coalesce(F.col(RAW_RECORD).rlike(BLANK_PATTERN), F.lit(False))
+    # A blank record's last field is always null (no delimiter is blank, and every layout
+    # has several columns); saying so also makes a query that needs only `_blank` read a
+    # data column, which Spark 4 requires (it refuses a CSV scan of the corrupt-record
+    # column alone, e.g. a `count()` of these records).
+    is_blank = (
+        F.coalesce(F.col(RAW_RECORD).rlike(BLANK_PATTERN), F.lit(False)) & F.col(names[-1]).isNull()
+    )
     in_file = Window.partitionBy("source_file")
     position = F.row_number().over(in_file.orderBy("source_row_id"))
     is_last = position == F.count(F.lit(1)).over(in_file)

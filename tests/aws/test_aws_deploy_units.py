@@ -19,8 +19,15 @@ from athena.ddl import VIEWS, split_statements
 from deploy.apigw import render_openapi
 from deploy.config import ConfigError, DeployConfig, load_config
 from deploy.ddl import PARQUET_INPUT, DdlError, parse_ddl
-from deploy.package import api_zip, pip_vendor_command, pipeline_zip, transforms_zip
+from deploy.package import (
+    API_CONSTRAINTS,
+    api_zip,
+    pip_vendor_command,
+    pipeline_zip,
+    transforms_zip,
+)
 from deploy.stack import DeployError, deploy_stack
+from scripts.deploy_job import parameters, stack_names
 from transforms.contract import CHANNELS
 from transforms.tables import PUBLIC_TABLES, Table
 
@@ -180,6 +187,21 @@ def test_config_file_and_flags_merge_with_types_checked(tmp_path: Path):
         DeployConfig(input_bucket="Bad_Name").bucket_names(ACCOUNT)
 
 
+def test_glue_version_comes_from_config_into_the_job_template_parameter(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text('[deploy]\nglue_version = "6.0"\n')
+    cfg = load_config(path)
+    values = parameters(cfg, stack_names(cfg, ACCOUNT), {})
+    assert values["GlueVersion"] == "6.0"
+    assert load_config(path, {"glue_version": "5.1"}).glue_version == "5.1"  # --set wins
+    with pytest.raises(ConfigError, match=r"glue_version must be one of 5\.1, 6\.0"):
+        load_config(path, {"glue_version": "4.0"})
+    template = json.loads((REPO / "deploy" / "template.json").read_text())
+    job = template["Resources"]["ProcessOrdersJob"]["Properties"]
+    assert job["GlueVersion"] == {"Ref": "GlueVersion"}
+    assert template["Parameters"]["GlueVersion"]["AllowedValues"] == ["5.1", "6.0"]
+
+
 def test_shipped_config_loads():
     cfg = load_config(REPO / "deploy" / "config.toml")
     assert (
@@ -202,7 +224,7 @@ def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(api_dep
 
 
 def test_api_dependencies_are_vendored_as_lambda_wheels():
-    command = pip_vendor_command(Path("/t"), REPO / "constraints.txt")
+    command = pip_vendor_command(Path("/t"), REPO / API_CONSTRAINTS)
     assert command[command.index("--platform") + 1] == "manylinux2014_x86_64"
     assert command[command.index("--python-version") + 1] == "3.13"
     assert "--only-binary=:all:" in command and "fastapi" in command and "mangum" in command

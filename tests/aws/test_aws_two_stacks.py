@@ -22,7 +22,6 @@ from deploy.template import TEMPLATE_PATH
 from deploy.views import retarget, view_statements
 from scripts.deploy_job import main as deploy_main
 from scripts.deploy_job import parameters, stack_names
-from tests.aws.stack_fixtures import write_fixtures
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -168,8 +167,8 @@ def test_views_are_retargeted_to_the_stack_database():
 
 
 @pytest.fixture
-def deploy(moto: str, session: boto3.Session, tmp_path: Path):  # type: ignore[no-untyped-def]
-    deps = write_fixtures(tmp_path)["api_dependencies_dir"]
+def deploy(moto: str, session: boto3.Session, api_dependencies: Path):  # type: ignore[no-untyped-def]
+    deps = api_dependencies
 
     def run(stack: str, *extra: str) -> int:
         argv = ["--endpoint-url", moto, "--stack", stack]
