@@ -109,6 +109,16 @@ def test_unchanged_resend_keeps_first_ingested_at(spark: SparkSession) -> None:
     assert_df_equality(merged, orders_frame(spark, order_row(ingested_at=INGESTED_AT)))
 
 
+def test_a_tie_with_the_stored_version_goes_to_the_incoming_line(spark: SparkSession) -> None:
+    """The same file (path and upload time) read again with another value: the run's
+    reading wins, as ``upsert_orders`` promises; whichever row Spark met first must not."""
+    for stored_status, sent_status in (("pending", "shipped"), ("shipped", "pending")):
+        existing = orders_frame(spark, order_row(status=stored_status))
+        incoming = orders_frame(spark, order_row(status=sent_status, ingested_at=LATER))
+        expected = orders_frame(spark, order_row(status=sent_status, ingested_at=LATER))
+        assert_df_equality(upsert(existing, incoming), expected)
+
+
 def test_moved_line_leaves_its_old_partition(spark: SparkSession) -> None:
     existing = orders_frame(spark, order_row(order_date=DAY1, channel="online"))
     moved = order_row(

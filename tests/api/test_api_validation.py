@@ -50,6 +50,13 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             (400, "invalid_date_range"),
         ),
         ("/sales-by-product", {"from": "2024-02-29", "to": "2024-03-01"}, PASSED),
+        # The span cap (DUFFBEER_API_MAX_WINDOW_DAYS, 366 by default): to - from in days.
+        ("/sales-by-product", {"from": "2025-01-01", "to": "2026-01-02"}, PASSED),
+        (
+            "/sales-by-product",
+            {"from": "2025-01-01", "to": "2026-01-03"},
+            (400, "date_range_too_long"),
+        ),
         ("/sales-by-product", {"from": "2025-02-29"}, (400, "invalid_from")),
         ("/sales-by-product", {"to": "2025-02-29"}, (400, "invalid_to")),
         ("/sales-by-product", {"from": "2026-1-01"}, (400, "invalid_from")),
@@ -67,6 +74,15 @@ def test_parameter_at_its_limit(
 ) -> None:
     response = bare.get(path, params=params)
     assert (response.status_code, response.json()["error"]["code"]) == expected
+
+
+def test_a_too_long_range_says_the_cap(bare: TestClient) -> None:
+    response = bare.get("/order-status-report", params={"from": "2024-01-01", "to": "2026-01-01"})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "date_range_too_long",
+        "message": "to must be at most 366 days after from",
+    }
 
 
 def test_refusal_names_the_parameter_and_the_rule_without_echoing_the_value(
