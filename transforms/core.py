@@ -64,14 +64,19 @@ def with_source_modified_at(
     return _with
 
 
-def latest_line_per_key(lines: DataFrame) -> DataFrame:
-    """Of one run's valid lines, keep each key's newest version."""
+def _newest_per_key(frame: DataFrame, columns: tuple[str, ...]) -> DataFrame:
+    """Each key's row with the newest version (``newest_first``), as ``columns``."""
     newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
     return (
-        lines.withColumn("_rank", F.row_number().over(newest))
+        frame.withColumn("_rank", F.row_number().over(newest))
         .where(F.col("_rank") == 1)
-        .select(*ORDERS_COLUMNS)
+        .select(*columns)
     )
+
+
+def latest_line_per_key(lines: DataFrame) -> DataFrame:
+    """Of one run's valid lines, keep each key's newest version."""
+    return _newest_per_key(lines, ORDERS_COLUMNS)
 
 
 def incoming_buckets(incoming: DataFrame) -> DataFrame:
@@ -83,12 +88,7 @@ def incoming_buckets(incoming: DataFrame) -> DataFrame:
 
 def current_locations(index: DataFrame) -> DataFrame:
     """Each key's newest key-index entry: where its current version lives."""
-    newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
-    return (
-        index.withColumn("_rank", F.row_number().over(newest))
-        .where(F.col("_rank") == 1)
-        .select(*KEY_INDEX_COLUMNS)
-    )
+    return _newest_per_key(index, KEY_INDEX_COLUMNS)
 
 
 def located_keys(incoming: DataFrame) -> Callable[[DataFrame], DataFrame]:
