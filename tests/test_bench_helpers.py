@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.event_profile import parse, render
+from bench.history import HistoryResult, days_for, ratio_verdict
+from bench.history import render as render_history
 from bench.measure import output_stats, parse_status, run_measured
 from bench.render import render_results
 from bench.report import (
@@ -237,3 +239,42 @@ def test_results_render_the_cost_of_multi_line_notes_next_to_the_full_load() -> 
     text = render_size(small)
     assert "| job, full load, multi-line notes | 46.0" in text
     assert "46.0 s vs 40.0 s (+15%)" in text
+
+
+def _history(rows: int, seconds: tuple[float, ...]) -> HistoryResult:
+    return HistoryResult(
+        history_rows=rows,
+        days=rows // 142_857,
+        csv_bytes=139 * MB,
+        update_rows=39_996,
+        load_seconds=80.0,
+        load_peak_process_bytes=GB,
+        incremental_seconds=seconds,
+        incremental_peak_process_bytes=(GB, GB, GB),
+        index_partitions_read=64,
+        partitions_written={"orders": 12, "orders_key_index": 64},
+    )
+
+
+def test_history_ratio_is_of_the_medians_and_judged_against_one_and_a_half() -> None:
+    assert (days_for(2_000_000), days_for(20_000_000)) == (14, 140)
+    small = _history(2_000_000, (30.0, 36.0, 90.0))
+    assert ratio_verdict(small, _history(20_000_000, (54.0, 60.0, 1.0))) == (1.5, True)
+    over = _history(20_000_000, (55.0, 55.0, 55.0))
+    assert ratio_verdict(small, over)[1] is False
+    context = {
+        "command": "bench/history.py",
+        "date": "2026-12-01",
+        "machine": "m",
+        "load_before": "1",
+        "load_after": "1",
+        "seed": 42,
+        "repeats": 3,
+        "driver_memory": "2g",
+    }
+    page = render_history([small, over], context)
+    assert "measured 1.53x — NOT met" in page
+    assert (
+        "| 2,000,000 | 14 | 139 | 80.0 | 39,996 | 36.0 (30.0-90.0) | 1,024 | 12 | 64 of 64 |"
+        in page
+    )
