@@ -151,12 +151,30 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> FreshClone:
     ).stdout
     if diff:
         subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=root, input=diff, check=True)
-    for name, version in VENVS.items():  # each Glue runtime's, where this checkout has it
-        if (REPO / name / ".installed").is_file():
+    # Each Glue runtime's venv, where this checkout has it. The pins are dated back before
+    # the oldest stamp: pyproject.toml is a prerequisite of both, and a venv set up minutes
+    # after the other (as in CI) must not make the first look stale.
+    stamps = {
+        name: (REPO / name / ".installed").stat().st_mtime
+        for name in VENVS
+        if (REPO / name / ".installed").is_file()
+    }
+    if stamps:
+        before = min(stamps.values()) - 60
+        for name in stamps:
             (root / name).symlink_to(REPO / name)
-            installed = (REPO / name / ".installed").stat().st_mtime
-            for pinned in ("pyproject.toml", f"constraints/glue{version}.txt"):
-                os.utime(root / pinned, (installed - 60, installed - 60))
+        pinned = ["pyproject.toml", *(f"constraints/glue{VENVS[name]}.txt" for name in stamps)]
+        for path in pinned:
+            os.utime(root / path, (before, before))
+        for name in stamps:  # a stale-looking stamp would re-create this checkout's venv
+            fresh = subprocess.run(
+                ["make", "-q", f"GLUE_VERSION={VENVS[name]}", f"{name}/.installed"],
+                cwd=root,
+                env=person_env(root),
+                capture_output=True,
+                check=False,
+            )
+            assert fresh.returncode == 0, f"make would reinstall the shared {name} in the clone"
     clone = FreshClone(root)
     setup = clone.run(SETUP)
     assert setup.returncode == 0, f"{SETUP} failed in the clone:\n{setup.stdout}\n{setup.stderr}"
