@@ -16,12 +16,22 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from synthetic.files import RowWriter, plan_bad_rows, write_generated_file
-from synthetic.lines import FORMATS, LineFactory, build_pools, file_format_for
+from synthetic.lines import (
+    DEFAULT_CLIENTS,
+    DEFAULT_PRODUCTS,
+    FORMATS,
+    MAX_CLIENTS,
+    MAX_PRODUCTS,
+    MIN_PRODUCTS,
+    LineFactory,
+    build_pools,
+    file_format_for,
+)
 from synthetic.update import UpdateOptions, write_update_file
 from transforms.contract import CSV_EXTENSION, MAX_DAYS_AHEAD, MIN_ORDER_DATE, REJECT_REASONS
 
@@ -43,6 +53,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _bounded(least: int, most: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be {least}..{most}, got {text}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m synthetic.generate",
@@ -55,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--files", type=_positive, default=4, help="number of files (default 4)")
     p.add_argument("--days", type=_positive, default=14, help="order dates span (default 14)")
     p.add_argument("--start-date", default=DEFAULT_START, help=f"first date ({DEFAULT_START})")
+    p.add_argument(
+        "--clients",
+        type=_bounded(1, MAX_CLIENTS),
+        default=DEFAULT_CLIENTS,
+        help=f"distinct clients, a few big accounts and a long tail (default {DEFAULT_CLIENTS}); "
+        "an update file's new lines need the full set's value",
+    )
+    p.add_argument(
+        "--products",
+        type=_bounded(MIN_PRODUCTS, MAX_PRODUCTS),
+        default=DEFAULT_PRODUCTS,
+        help=f"distinct products (default {DEFAULT_PRODUCTS}); an update file's new lines need "
+        "the full set's value",
+    )
     p.add_argument(
         "--formats",
         default=",".join(FORMATS),
@@ -150,7 +184,7 @@ def generate_full(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     _check_out(args.out, set(names), parser)
     args.out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
-    factory = LineFactory(rng, build_pools(args.seed), days)
+    factory = LineFactory(rng, build_pools(args.seed, args.clients, args.products), days)
     base, extra = divmod(args.rows, args.files)
     rows_per_file = [base + (i < extra) for i in range(args.files)]
     plans = plan_bad_rows(rows_per_file, args.bad_fraction, rng)
@@ -194,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             window_days=args.update_window_days,
             kind=args.update_format,
             bad_fraction=args.bad_fraction,
+            clients=args.clients,
+            products=args.products,
         )
         summary = write_update_file(options)
     summary = {"out": str(args.out), **summary}

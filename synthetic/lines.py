@@ -155,10 +155,18 @@ class Pools:
     max_quantity: tuple[int, ...]
 
 
-def build_pools(seed: int, n_clients: int = 400, n_products: int = 50) -> Pools:
+DEFAULT_CLIENTS, MAX_CLIENTS = 400, 99_999  # ids C00001 .. C99999
+DEFAULT_PRODUCTS, MAX_PRODUCTS = 50, 9_999  # ids P0001 .. P9999
+MIN_PRODUCTS = len(_PRODUCT_CLASSES)  # one of each price class
+
+
+def build_pools(
+    seed: int, n_clients: int = DEFAULT_CLIENTS, n_products: int = DEFAULT_PRODUCTS
+) -> Pools:
     """Client IDs like C00042 with a skewed order frequency, product IDs like P0007."""
     rng = random.Random(f"pools-{seed}")
-    client_numbers = rng.sample(range(1, 100_000), n_clients)  # random order: random big accounts
+    # Random order: the big accounts are random ids.
+    client_numbers = rng.sample(range(1, MAX_CLIENTS + 1), n_clients)
     clients = tuple(f"C{n:05d}" for n in client_numbers)
     cum, total = [], 0.0
     for rank in range(n_clients):

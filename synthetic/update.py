@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from synthetic.files import RowWriter
-from synthetic.lines import FileFormat, Line, LineFactory, build_pools, line_values
+from synthetic.lines import (
+    DEFAULT_CLIENTS,
+    DEFAULT_PRODUCTS,
+    FileFormat,
+    Line,
+    LineFactory,
+    build_pools,
+    line_values,
+)
 from synthetic.reader import latest_valid_date, list_inputs, order_seq, parse_line, read_rows
 from synthetic.rejects import bad_values
 from transforms.contract import CHANNELS, REJECT_REASONS, REQUIRED_COLUMNS, STATUSES
@@ -46,6 +54,8 @@ class UpdateOptions:
     window_days: int
     kind: str
     bad_fraction: float
+    clients: int = DEFAULT_CLIENTS
+    products: int = DEFAULT_PRODUCTS
 
 
 @dataclass
@@ -111,7 +121,8 @@ def changed(line: Line, move: bool, window: list[dt.date], rng: random.Random) -
 
 
 def _new_lines(opts: UpdateOptions, count: int, window: list[dt.date], seq: int) -> list[Line]:
-    factory = LineFactory(random.Random(f"new-{opts.seed}"), build_pools(opts.seed), tuple(window))
+    pools = build_pools(opts.seed, opts.clients, opts.products)
+    factory = LineFactory(random.Random(f"new-{opts.seed}"), pools, tuple(window))
     lines: list[Line] = []
     while len(lines) < count:
         lines += factory.order(seq, max_lines=count - len(lines))

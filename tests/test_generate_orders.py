@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from synthetic.generate import UPDATE_FILE, main
+from synthetic.lines import build_pools
 from transforms.contract import (
     CHANNELS,
     ID_REGEX,
@@ -264,6 +265,34 @@ def test_update_resends_recent_lines_with_new_status_moves_some_and_adds_new_one
     assert len(window) <= 3, "updates concentrate on the last days"
 
 
+def test_clients_and_products_set_how_many_distinct_ids_the_set_and_its_update_use(
+    tmp_path: Path,
+) -> None:
+    """The bench's wide shape (many clients, more products) comes from these two options."""
+    shape = ("--clients", "3000", "--products", "120")
+    run(tmp_path / "full", "--rows", "20000", "--days", "90", "--bad-fraction", "0", *shape)
+    lines = [row for p in (tmp_path / "full").glob("*.csv") for row in classify(p)[1]]
+    clients = {r["client_id"] for r in lines}
+    products = {r["product_id"] for r in lines}
+    assert 2000 < len(clients) <= 3000
+    assert 100 < len(products) <= 120
+    assert len({parse_date(r["order_date"]) for r in lines}) == 90
+    update = tmp_path / "update"
+    summary = run(update, "--update-of", str(tmp_path / "full"), "--bad-fraction", "0", *shape)
+    known = {(r["order_id"], r["product_id"]) for r in lines}
+    new = [
+        r
+        for r in classify(update / UPDATE_FILE)[1]
+        if (r["order_id"], r["product_id"]) not in known
+    ]
+    assert len(new) == summary["new"] > 100
+    # Drawn from the full set's pools, not the defaults (400 clients, P0001..P0050).
+    default = build_pools(42)
+    assert any(int(r["product_id"][1:]) > 50 for r in new)
+    assert {r["client_id"] for r in new} - set(default.clients)
+    assert {r["client_id"] for r in new} <= set(build_pools(42, 3000, 120).clients)
+
+
 def test_update_is_deterministic(tmp_path: Path, generated: tuple[Path, dict[str, Any]]) -> None:
     base, _ = generated
     for name in ("a", "b"):
@@ -285,6 +314,9 @@ def test_update_is_deterministic(tmp_path: Path, generated: tuple[Path, dict[str
         ),
         (["--rows", "10", "--bad-fraction", "0.9"], "between 0 and 0.5"),
         (["--rows", "10", "--formats", "iso,xx"], "--formats"),
+        (["--rows", "10", "--clients", "0"], "--clients: must be 1..99999"),
+        (["--rows", "10", "--clients", "100000"], "--clients: must be 1..99999"),
+        (["--rows", "10", "--products", "3"], "--products: must be 4..9999"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_message(
