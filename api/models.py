@@ -132,6 +132,13 @@ class RunTotals(BaseModel):
     rows_rejected: int
 
 
+class RunCommit(BaseModel):
+    """How many partitions the run's commit touched, and what it took (prepare to apply)."""
+
+    partitions: int
+    seconds: float
+
+
 class RunReport(BaseModel):
     """The job's run report, exactly as written to ``_runs/<run_id>.json``."""
 
@@ -147,4 +154,5 @@ class RunReport(BaseModel):
     totals: RunTotals
     rejected_by_reason: dict[str, int]
     partitions_written: dict[str, int]
+    commit: RunCommit | None = None  # absent in reports written before it was added
     files: list[dict[str, Any]]

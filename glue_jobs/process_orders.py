@@ -75,6 +75,7 @@ def report_for(
         partitions_written={} if outcome is None else outcome.partitions_written,
         error=error,
         commit_id=None if outcome is None else outcome.commit_id,
+        commit=None if outcome is None else outcome.commit,
     )
 
 

@@ -93,3 +93,15 @@ def test_a_full_bucket_is_compacted_to_one_entry_per_key(
         ("O1", "delivered", "2026-11-20", "online"),
         ("O2", "pending", "2026-11-20", "store"),
     ]
+
+
+def test_the_run_report_times_the_commit_of_every_partition_its_record_names(
+    tmp_path: Path,
+) -> None:
+    """The bench's commit cost per partition is report["commit"]: seconds over partitions."""
+    output = run_batches(tmp_path, 2)
+    record = json.loads(next((output / "_commits").glob("r1.*.json")).read_text())
+    report = json.loads((output / "_runs" / "r1.json").read_text())
+    named = sum(len(table["partitions"]) for table in record["tables"].values())
+    assert report["commit"]["partitions"] == named > len(record["tables"])
+    assert 0 < report["commit"]["seconds"] < 60

@@ -121,6 +121,7 @@ def test_report_is_exactly_the_documented_shape() -> None:
         },
         "rejected_by_reason": {"invalid_date": 3},
         "partitions_written": {},
+        "commit": None,
         "files": entries,
     }
 

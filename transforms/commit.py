@@ -95,6 +95,10 @@ class CommitRecord:
             for name, entry in self.tables.items()
         }
 
+    def partitions(self) -> int:
+        """Partitions the commit points at new files or empties, over all tables."""
+        return sum(len(entry["partitions"]) for entry in self.tables.values())
+
     def replaced_files(self) -> list[str]:
         return sorted(
             {

@@ -8,6 +8,7 @@ commit protocol of transforms/commit.py.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,7 @@ class RunOutcome:
     partitions_written: dict[str, int]
     commit_id: str
     recovered: list[str]
+    commit: dict[str, float]  # partitions and seconds of prepare + commit + apply
 
 
 class Run:
@@ -78,15 +80,19 @@ class Run:
         cores = self.spark.sparkContext.defaultParallelism
         with applied(self.spark, run_settings(input_bytes, cores)):
             entries, writes = self.load(files)
+        started = time.monotonic()
         record = self.store.prepare(self.commit_id, self.options.run_id, writes)
         self.store.commit(record)
         log.info("run committed", extra={"commit_id": self.commit_id})
         self.store.apply(record)
+        # Its cost per partition is what the bench reports (docs/performance.md).
+        commit = {"partitions": record.partitions(), "seconds": time.monotonic() - started}
         written = record.partitions_written()
         for name, n in written.items():
             log.info("partitions written", extra={"table": name, "partitions": n})
+        log.info("commit timed", extra=commit)
         self.sweep()
-        return RunOutcome(entries, written, self.commit_id, recovered)
+        return RunOutcome(entries, written, self.commit_id, recovered, commit)
 
     def sweep(self) -> None:
         """Delete what no reader needs any more; a failure here loses nothing (next run)."""

@@ -75,6 +75,7 @@ def build_report(
     partitions_written: Mapping[str, int],
     error: str | None = None,
     commit_id: str | None = None,
+    commit: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     return {
         "run_id": run_id,
@@ -88,5 +89,6 @@ def build_report(
         "totals": totals(entries),
         "rejected_by_reason": rejected_by_reason(entries),
         "partitions_written": dict(partitions_written),
+        "commit": None if commit is None else dict(commit),
         "files": entries,
     }
