@@ -89,7 +89,9 @@ fmt: setup ## Format and auto-fix with ruff
 generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=bench/data
 	$(PY) -m synthetic.generate --rows $(or $(ROWS),10000) --out $(or $(OUT),bench/generated)
 
-SIZES ?= 200000 2000000
+# bench: the data shapes (bench/shapes.py); ROWS= rows per shape (default 2000000), BIG_ROWS=
+# rows of the wide shape's one big full load (default 20000000, 0 skips it), REPEATS= (default 3).
+SHAPES ?= narrow wide year
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP)
@@ -99,8 +101,9 @@ $(BENCH_STAMP): $(STAMP)
 HISTORY ?= 2000000 20000000
 
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB -> bench/results.md (REPEATS=1; GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= to skip)
-	$(PY) -m bench.run --sizes $(SIZES) $(if $(REPEATS),--repeats $(REPEATS))
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB per shape (SHAPES="narrow wide year" ROWS=2000000 REPEATS=3) + a 20M wide full load (BIG_ROWS=0 skips) -> bench/results.md (GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= skips)
+	$(PY) -m bench.run --shapes $(SHAPES) $(if $(ROWS),--rows $(ROWS)) \
+		$(if $(BIG_ROWS),--big-rows $(BIG_ROWS)) $(if $(REPEATS),--repeats $(REPEATS))
 	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY) $(if $(REPEATS),--repeats $(REPEATS)))
 
 MUTATE_STAMP := $(VENV)/.mutate-installed

@@ -11,17 +11,21 @@ from bench.report import (
     MB,
     SizeResult,
     Target,
+    big_run_targets,
     check_targets,
+    commit_growth_target,
+    render_big,
     render_runtimes,
     render_size,
     render_sizing,
     render_targets,
+    sizing_pair,
     throughput,
 )
 
 MEMORY_LIMIT = 2 * 1024**3
 # Why a target can be missed on this machine, found by profiling (docs/performance.md);
-# printed only next to a target the measurement did not meet.
+# printed only next to a target the measurement did not meet, once for every shape missing it.
 CAUSES = {
     "full load vs DuckDB floor": (
         "Spark's fixed cost (JVM and session start, ~20 scheduled jobs) plus the work the "
@@ -36,11 +40,18 @@ CAUSES = {
         "and rebuilds the marts of the touched days; with a 40k-row update that fixed part "
         "is most of the run"
     ),
+    "commit ms per committed partition (full / incremental)": (
+        "these runs predate the run report's `commit` figures (docs/tables.md, \"Run "
+        'report"); a new `make bench` measures them'
+    ),
 }
 
 METHOD = """\
 ## How it is measured
 
+- Shapes (`bench/shapes.py`): the same generator, the same number of rows, spread over
+  different numbers of days, clients and products; each shape has its own cached data and
+  its own update file. The big run is one full load of the wide shape at many more rows.
 - Each engine runs as a whole process (`spark-submit` for Spark, `python` for DuckDB), repeats
   interleaved (DuckDB, naive Spark, job full load, job incremental, then again), wall time from
   process start to exit; the table shows the median and the range.
@@ -55,6 +66,9 @@ METHOD = """\
 - The incremental load applies the generated update file (1% of lines re-sent with a new
   status, 5% of those moved to another date or channel, plus 1% new lines) to the output of
   the full load; "rewritten" partitions are folders whose Parquet files changed.
+- Commit cost: the run report's `commit` (partitions the commit names over all tables, and
+  the seconds from listing the new files to the last manifest written), divided, median
+  over the repeats.
 """
 
 
@@ -73,11 +87,13 @@ def render_results(
     results: Sequence[SizeResult],
     context: Mapping[str, object],
     runtimes: Mapping[str, Sequence[SizeResult]] | None = None,
+    big: SizeResult | None = None,
 ) -> str:
-    """The results page; ``runtimes``: each Glue runtime's results, compared side by side."""
-    small = results[0] if len(results) > 1 else None
-    big = _target_size(results)
-    targets = check_targets(small if small is not big else None, big, MEMORY_LIMIT)
+    """The results page: ``results`` one per shape (and size), ``big`` the big run if any;
+    ``runtimes``: each Glue runtime's results, compared side by side."""
+    measured = target_runs(results)
+    targets = all_targets(measured, big)
+    rows = sorted({r.rows for r in measured})
     parts = [
         "# Benchmark results",
         "",
@@ -85,21 +101,48 @@ def render_results(
         f"- Seed {context['seed']}, median of {context['repeats']} runs; job driver heap "
         f"`--driver-memory {context['driver_memory']}`, `local[2]`",
         "",
-        f"## Targets at {big.rows:,} rows",
+        f"## Targets at {' and '.join(f'{n:,}' for n in rows)} rows per shape"
+        + (f", and the big run ({big.label})" if big is not None else ""),
         "",
         render_targets(targets),
         "",
         *_gaps(targets),
         *_runtimes(runtimes or {}),
-        "## Per size",
+        "## Per shape",
         "",
         *[render_size(size) for size in results],
-        *_sizing(small, big),
+        *([render_big(big, _base_of(big, measured))] if big is not None else []),
+        *_sizing(results, big),
         METHOD,
         "Analysis, profile and Glue sizing: [docs/performance.md](../docs/performance.md).",
         "",
     ]
     return "\n".join(parts)
+
+
+def target_runs(results: Sequence[SizeResult]) -> list[SizeResult]:
+    """The run each shape's targets are judged on: its largest number of rows."""
+    largest: dict[str, SizeResult] = {}
+    for r in results:
+        if r.shape not in largest or r.rows > largest[r.shape].rows:
+            largest[r.shape] = r
+    return list(largest.values())
+
+
+def all_targets(measured: Sequence[SizeResult], big: SizeResult | None) -> list[Target]:
+    """Every shape's targets, grouped by target so the shapes sit side by side, then the big
+    run's and the commit's cost per partition across all full loads."""
+    per_shape = [check_targets(r, MEMORY_LIMIT) for r in measured]
+    targets = [t for same in zip(*per_shape, strict=True) for t in same]
+    base = _base_of(big, measured) if big is not None else None
+    if big is not None and base is not None:
+        targets += big_run_targets(big, base, MEMORY_LIMIT)
+    growth = commit_growth_target([*measured, *([big] if big is not None else [])])
+    return [*targets, *([growth] if growth is not None else [])]
+
+
+def _base_of(big: SizeResult, measured: Sequence[SizeResult]) -> SizeResult | None:
+    return next((r for r in measured if r.shape == big.shape), None)
 
 
 def _runtimes(runtimes: Mapping[str, Sequence[SizeResult]]) -> list[str]:
@@ -117,10 +160,9 @@ def _runtimes(runtimes: Mapping[str, Sequence[SizeResult]]) -> list[str]:
     ]
 
 
-def _sizing(small: SizeResult | None, big: SizeResult) -> list[str]:
-    if small is None or small is big:
-        return []
-    model = throughput(small, big, cores=2)
+def _sizing(results: Sequence[SizeResult], big: SizeResult | None) -> list[str]:
+    small, large = sizing_pair(results, big)
+    model = throughput(small, large, cores=2)
     return [
         "## Glue sizing on paper (from the measured throughput)",
         "",
@@ -132,20 +174,19 @@ def _sizing(small: SizeResult | None, big: SizeResult) -> list[str]:
     ]
 
 
-def _target_size(results: Sequence[SizeResult]) -> SizeResult:
-    """Targets are stated at 2M rows: that size if measured, else the largest."""
-    by_rows = {r.rows: r for r in results}
-    return by_rows.get(2_000_000, max(results, key=lambda r: r.rows))
-
-
 def _gaps(targets: Sequence[Target]) -> list[str]:
-    missed = [t for t in targets if not t.met]
+    """The missed targets, one line per target (its cause once) naming every shape missing it."""
+    missed: dict[str, list[Target]] = {}
+    for t in targets:
+        if not t.met:
+            missed.setdefault(t.name, []).append(t)
     if not missed:
         return ["Every target met.", ""]
     lines = ["Gaps (measured, with their cause):", ""]
-    for t in missed:
-        cause = CAUSES.get(t.name, "see docs/performance.md")
-        lines.append(f"- {t.name}: {t.measured} against {t.goal}: {cause}.")
+    for name, misses in missed.items():
+        where = "; ".join(f"{t.scope} {t.measured}" for t in misses)
+        cause = CAUSES.get(name, "not profiled yet, see docs/performance.md")
+        lines.append(f"- {name}: {where}, against {misses[0].goal}: {cause}.")
     return [*lines, ""]
 
 
@@ -154,13 +195,14 @@ def write_results(
     results: Sequence[SizeResult],
     context: Mapping[str, object],
     runtimes: Mapping[str, Sequence[SizeResult]] | None = None,
+    big: SizeResult | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_results(results, context, runtimes))
+    path.write_text(render_results(results, context, runtimes, big))
 
 
 def write_chart(path: Path, results: Sequence[SizeResult]) -> str:
-    """Wall time and peak memory per engine and size; needs the ``bench`` extra."""
+    """Wall time and peak memory per engine, shape and size; needs the ``bench`` extra."""
     try:
         import matplotlib
 
@@ -179,7 +221,7 @@ def write_chart(path: Path, results: Sequence[SizeResult]) -> str:
         right.bar(xs, mem, width, label=ENGINE_LABELS[engine])
     ticks = [n + width * (len(engines) - 1) / 2 for n in range(len(results))]
     for axis, title in ((left, "wall seconds (median)"), (right, "peak RSS of process tree, MB")):
-        axis.set_xticks(ticks, [f"{r.rows:,} rows" for r in results])
+        axis.set_xticks(ticks, [r.label for r in results])
         axis.set_title(title)
         axis.grid(axis="y", alpha=0.3)
     left.legend(fontsize=8)

@@ -1,11 +1,17 @@
-"""Side-by-side benchmark: the job (full + incremental) vs a naive Spark script vs DuckDB.
+"""Benchmark: the job (full + incremental) vs naive Spark vs DuckDB per data shape, + a big run.
 
-For each size: generate (or reuse, cached under bench/data/ by size and seed) the order
-files and a 1% update + 1% new file, then time each engine as a whole process, median of
-``--repeats``, with peak memory of its process tree, output file counts and bytes.
-Writes bench/results.md and bench/results.png and prints a summary.
+The shapes are bench/shapes.py's; the big run is one full load of the wide shape.
 
-    .venv/bin/python -m bench.run --sizes 200000 2000000 [--repeats 3] [--event-log DIR]
+For each shape: generate (or reuse, cached under bench/data/ by shape, rows and seed) the
+order files and a 1% update + 1% new file, then time each engine as a whole process,
+median of ``--repeats``, with peak memory of its process tree, output file counts and bytes,
+and the commit's cost per partition from the job's run reports; the narrow shape also times
+the job on the same rows with multi-line notes. Then the job's full load of the wide shape
+at ``--big-rows`` once (0 skips it). Writes bench/results.md and bench/results.png and
+prints a summary.
+
+    .venv/bin/python -m bench.run [--shapes narrow wide year] [--rows 2000000]
+        [--big-rows 20000000] [--repeats 3] [--event-log DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -32,12 +39,14 @@ from bench.measure import (  # noqa: E402
 )
 from bench.render import write_chart, write_results  # noqa: E402
 from bench.report import (  # noqa: E402
+    MB,
     EngineResult,
     SizeResult,
     from_json,
     summary_lines,
     to_json,
 )
+from bench.shapes import SHAPES, SIZING_SHAPE, Shape  # noqa: E402
 from deploy.config import (  # noqa: E402
     DEFAULT_GLUE_VERSION,
     GLUE_RUNTIMES,
@@ -56,42 +65,44 @@ DRIVER_MEMORY = "1g"
 
 @dataclass(frozen=True)
 class Dataset:
+    shape: str
     rows: int
     full: Path
-    update: Path
+    update: Path | None  # None when only the full load is timed (the big run)
     update_rows: int
     csv_bytes: int
 
 
-def dataset(data_root: Path, rows: int, seed: int) -> Dataset:
-    """The generated files for ``rows`` and ``seed``, generating them on first use only."""
-    root = data_root / f"orders-{rows}-seed{seed}"
-    full, update = root / "full", root / "update"
-    done_full, done_update = root / "full.json", root / "update.json"
-    if not done_full.exists():
-        shutil.rmtree(full, ignore_errors=True)
-        summary = generate_orders.main(
-            ["--rows", str(rows), "--seed", str(seed), "--out", str(full)]
-        )
-        done_full.write_text(json.dumps(summary) + "\n")
-    if not done_update.exists():
-        shutil.rmtree(update, ignore_errors=True)
-        argv = ["--update-of", str(full), "--seed", str(seed), "--out", str(update)]
-        done_update.write_text(json.dumps(generate_orders.main(argv)) + "\n")
-    update_rows = int(json.loads(done_update.read_text())["rows"])
-    return Dataset(rows, full, update, update_rows, csv_bytes(full))
+def _generated(root: Path, name: str, argv: list[str]) -> dict[str, object]:
+    """The generator's summary for ``root/name``, generating it on first use only."""
+    out, done = root / name, root / f"{name}.json"
+    if not done.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        done.write_text(json.dumps(generate_orders.main([*argv, "--out", str(out)])) + "\n")
+    summary: dict[str, object] = json.loads(done.read_text())
+    return summary
 
 
-def multiline_dataset(data_root: Path, rows: int, seed: int) -> Path:
+def dataset(data_root: Path, shape: Shape, rows: int, seed: int, update: bool = True) -> Dataset:
+    """The generated files of ``shape`` for ``rows`` and ``seed`` (and the update file, drawn
+    from the same client and product pools), generated on first use only."""
+    root = data_root / f"orders-{shape.name}-{rows}-seed{seed}"
+    full = root / "full"
+    _generated(root, "full", ["--rows", str(rows), "--seed", str(seed), *shape.generate_args()])
+    if not update:
+        return Dataset(shape.name, rows, full, None, 0, csv_bytes(full))
+    argv = ["--update-of", str(full), "--seed", str(seed), *shape.pool_args()]
+    update_rows = int(str(_generated(root, "update", argv)["rows"]))
+    return Dataset(shape.name, rows, full, root / "update", update_rows, csv_bytes(full))
+
+
+def multiline_dataset(data_root: Path, shape: Shape, rows: int, seed: int) -> Path:
     """The same full set, but the notes of the files that have them hold quoted line breaks
     (``--multiline-notes``): those files are read record by record, unsplit."""
-    root = data_root / f"orders-{rows}-seed{seed}-multiline"
-    full, done = root / "full", root / "full.json"
-    if not done.exists():
-        shutil.rmtree(full, ignore_errors=True)
-        argv = ["--rows", str(rows), "--seed", str(seed), "--out", str(full), "--multiline-notes"]
-        done.write_text(json.dumps(generate_orders.main(argv)) + "\n")
-    return full
+    root = data_root / f"orders-{shape.name}-{rows}-seed{seed}-multiline"
+    argv = ["--rows", str(rows), "--seed", str(seed), *shape.generate_args(), "--multiline-notes"]
+    _generated(root, "full", argv)
+    return root / "full"
 
 
 def spark_submit(event_log: Path | None, driver_memory: str | None) -> list[str]:
@@ -153,16 +164,18 @@ class Bench:
         cmd += ["--input_path", str(input_dir), "--output_path", str(out), "--run_id", run_id]
         return self.measure(cmd, log)
 
-    def run_size(self, data: Dataset, multiline: Path | None = None) -> SizeResult:
+    def run_shape(self, data: Dataset, multiline: Path | None = None) -> SizeResult:
         """Every engine on ``data``; with ``multiline``, also the job's full load of that set."""
+        assert data.update is not None, "a shape's runs need its update file"
         runs: dict[str, list[Measurement]] = {e: [] for e in ("duckdb", "naive_spark", "job_full")}
         runs["job_incremental"] = []
         if multiline is not None:
             runs["job_multiline"] = []
-        work = self.work / str(data.rows)
-        extra: dict[str, object] = {}
+        work = self.work / f"{data.shape}-{data.rows}"
+        extra: dict[str, dict[str, object]] = {"job_full": {}, "job_incremental": {}}
         for rep in range(self.args.repeats):
-            print(f"  {data.rows:,} rows, repeat {rep + 1}/{self.args.repeats}", flush=True)
+            repeat = f"repeat {rep + 1}/{self.args.repeats}"
+            print(f"  {data.shape}, {data.rows:,} rows, {repeat}", flush=True)
             for engine, runner in (("duckdb", self.duckdb), ("naive_spark", self.naive)):
                 out = work / engine
                 shutil.rmtree(out, ignore_errors=True)
@@ -173,23 +186,39 @@ class Bench:
                 self.job(data.full, out, f"full-{rep}", work / f"full-{rep}.log")
             )
             before = file_signatures(out / "orders")
-            extra["max_files_all_tables"] = max(
-                output_stats(out / t).max_files_per_partition for t in JOB_TABLES
-            )
+            extra["job_full"]["max_files_all_tables"] = max_files_all_tables(out)
+            add_commit(extra["job_full"], out, f"full-{rep}")
             log = work / f"incr-{rep}.log"
             runs["job_incremental"].append(self.job(data.update, out, f"incr-{rep}", log))
-            extra["incremental"] = rewrite_stats(before, file_signatures(out / "orders"), out, rep)
+            extra["job_incremental"].update(
+                rewrite_stats(before, file_signatures(out / "orders"), out, rep)
+            )
+            add_commit(extra["job_incremental"], out, f"incr-{rep}")
             if multiline is not None:
                 out = work / "job_multiline"
                 shutil.rmtree(out, ignore_errors=True)
                 log = work / f"multiline-{rep}.log"
                 runs["job_multiline"].append(self.job(multiline, out, f"multiline-{rep}", log))
-        return self.collect(data, runs, extra)
+        return self.collect(data, work, runs, extra)
+
+    def run_big(self, data: Dataset) -> SizeResult:
+        """The job's full load of ``data`` once: wall time, driver peak, files per partition."""
+        print(f"  big run: {data.shape}, {data.rows:,} rows, the job's full load once", flush=True)
+        work = self.work / f"{data.shape}-{data.rows}"
+        out = work / "job"
+        shutil.rmtree(out, ignore_errors=True)
+        runs = {"job_full": [self.job(data.full, out, "full-0", work / "full-0.log")]}
+        extra: dict[str, object] = {"max_files_all_tables": max_files_all_tables(out)}
+        add_commit(extra, out, "full-0")
+        return self.collect(data, work, runs, {"job_full": extra})
 
     def collect(
-        self, data: Dataset, runs: dict[str, list[Measurement]], extra: dict[str, object]
+        self,
+        data: Dataset,
+        work: Path,
+        runs: dict[str, list[Measurement]],
+        extra: dict[str, dict[str, object]],
     ) -> SizeResult:
-        work = self.work / str(data.rows)
         roots = {
             "duckdb": work / "duckdb",
             "naive_spark": work / "naive_spark",
@@ -200,11 +229,6 @@ class Bench:
         engines = {}
         for engine, measurements in runs.items():
             stats = output_stats(roots[engine])
-            engine_extra: dict[str, object] = {}
-            if engine == "job_full":
-                engine_extra = {"max_files_all_tables": extra["max_files_all_tables"]}
-            if engine == "job_incremental":
-                engine_extra = dict(extra["incremental"])  # type: ignore[call-overload]
             engines[engine] = EngineResult(
                 engine=engine,
                 rows=data.update_rows if engine == "job_incremental" else data.rows,
@@ -215,9 +239,27 @@ class Bench:
                 parquet_bytes=stats.parquet_bytes,
                 partitions=stats.partitions,
                 max_files_per_partition=stats.max_files_per_partition,
-                extra=engine_extra,
+                extra=extra.get(engine, {}),
             )
-        return SizeResult(data.rows, data.csv_bytes, engines)
+        return SizeResult(data.rows, data.csv_bytes, engines, data.shape)
+
+
+def max_files_all_tables(out: Path) -> int:
+    return max(output_stats(out / t).max_files_per_partition for t in JOB_TABLES)
+
+
+def run_report(out: Path, run_id: str) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads((out / "_runs" / f"{run_id}.json").read_text())
+    return report
+
+
+def add_commit(extra: dict[str, object], out: Path, run_id: str) -> None:
+    """Append the run report's commit (partitions, seconds) to the repeats' lists in ``extra``."""
+    commit = run_report(out, run_id)["commit"]
+    for key in ("partitions", "seconds"):
+        values = extra.setdefault(f"commit_{key}", [])
+        assert isinstance(values, list)
+        values.append(commit[key])
 
 
 def rewrite_stats(
@@ -227,7 +269,7 @@ def rewrite_stats(
     changed = {p for p in set(before) ^ set(after)} | {
         p for p in set(before) & set(after) if before[p] != after[p]
     }
-    report = json.loads((out / "_runs" / f"incr-{rep}.json").read_text())
+    report = run_report(out, f"incr-{rep}")
     return {
         "partitions_rewritten": len({str(Path(p).parent) for p in changed}),
         "partitions_total": len({str(Path(p).parent) for p in after}),
@@ -238,7 +280,16 @@ def rewrite_stats(
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=[200_000, 2_000_000])
+    p.add_argument(
+        "--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES), help="data shapes"
+    )
+    p.add_argument("--rows", type=int, default=2_000_000, help="rows of every shape")
+    p.add_argument(
+        "--big-rows",
+        type=int,
+        default=20_000_000,
+        help=f"rows of the big run (the {SIZING_SHAPE} shape, the job's full load once; 0 skips)",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--data", type=Path, default=REPO / "bench" / "data")
@@ -272,39 +323,61 @@ def runtime_results() -> dict[str, list[SizeResult]]:
     return found
 
 
+def load_results(raw: Path) -> tuple[list[SizeResult], SizeResult | None, dict[str, object]]:
+    """(per-shape results, big run or None, context) saved in a results .json."""
+    saved = json.loads(raw.read_text())
+    big = from_json([saved["big"]])[0] if saved.get("big") else None
+    return from_json(saved["results"]), big, saved["context"]
+
+
 def publish(
-    args: argparse.Namespace, results: list[SizeResult], context: dict[str, object]
+    args: argparse.Namespace,
+    results: list[SizeResult],
+    big: SizeResult | None,
+    context: dict[str, object],
 ) -> None:
     raw = args.results.with_suffix(".json")
-    raw.write_text(json.dumps({"context": context, "results": to_json(results)}, indent=1) + "\n")
+    saved = {
+        "context": context,
+        "results": to_json(results),
+        "big": to_json([big])[0] if big is not None else None,
+    }
+    raw.write_text(json.dumps(saved, indent=1) + "\n")
     runtimes = runtime_results()
-    write_results(args.results, results, context, runtimes)
+    write_results(args.results, results, context, runtimes, big)
     default = results_path(DEFAULT_GLUE_VERSION)
     if args.results != default and default.with_suffix(".json").is_file():
         # The default runtime's page shows the comparison too (its own numbers unchanged).
-        saved = json.loads(default.with_suffix(".json").read_text())
-        write_results(default, from_json(saved["results"]), saved["context"], runtimes)
+        default_results, default_big, default_context = load_results(default.with_suffix(".json"))
+        write_results(default, default_results, default_context, runtimes, default_big)
     chart_note = write_chart(args.chart, results)
-    print("\n".join(summary_lines(results)))
+    print("\n".join(summary_lines([*results, *([big] if big is not None else [])])))
     print(f"results: {args.results} (raw: {raw}); chart: {chart_note}")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.render_only:
-        saved = json.loads(args.results.with_suffix(".json").read_text())
-        publish(args, from_json(saved["results"]), saved["context"])
+        publish(args, *load_results(args.results.with_suffix(".json")))
         return
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     load_before = load_average()
     bench = Bench(args)
     results: list[SizeResult] = []
-    for rows in sorted(args.sizes):
-        data = dataset(args.data, rows, args.seed)
-        print(f"{rows:,} rows: {data.csv_bytes / 1024**2:.0f} MB of CSV in {data.full}", flush=True)
-        # The cost of records spanning lines is timed once, at the smallest size.
-        multiline = multiline_dataset(args.data, rows, args.seed) if not results else None
-        results.append(bench.run_size(data, multiline))
+    for name in args.shapes:
+        shape = SHAPES[name]
+        data = dataset(args.data, shape, args.rows, args.seed)
+        size = f"{data.csv_bytes / MB:.0f} MB of CSV"
+        print(f"{shape.name}, {args.rows:,} rows: {size} in {data.full}", flush=True)
+        # The cost of records spanning lines is timed once, on the narrow shape.
+        multiline = (
+            multiline_dataset(args.data, shape, args.rows, args.seed) if name == "narrow" else None
+        )
+        results.append(bench.run_shape(data, multiline))
+    big = None
+    if args.big_rows:
+        data = dataset(args.data, SHAPES[SIZING_SHAPE], args.big_rows, args.seed, update=False)
+        big = bench.run_big(data)
     context = {
         "date": started.isoformat(),
         "machine": machine_description(),
@@ -316,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         "driver_memory": args.driver_memory,
         "glue_version": GLUE_VERSION,
     }
-    publish(args, results, context)
+    publish(args, results, big, context)
 
 
 if __name__ == "__main__":
