@@ -346,8 +346,10 @@ def publish(
     runtimes = runtime_results()
     write_results(args.results, results, context, runtimes, big)
     default = results_path(DEFAULT_GLUE_VERSION)
-    if args.results != default and default.with_suffix(".json").is_file():
-        # The default runtime's page shows the comparison too (its own numbers unchanged).
+    other_runtime = args.results == results_path(GLUE_VERSION) != default
+    if other_runtime and default.with_suffix(".json").is_file():
+        # The default runtime's page shows the comparison too (its own numbers unchanged);
+        # a page written elsewhere (--results) leaves the committed pages alone.
         default_results, default_big, default_context = load_results(default.with_suffix(".json"))
         write_results(default, default_results, default_context, runtimes, default_big)
     chart_note = write_chart(args.chart, results)
