@@ -353,7 +353,7 @@ def render_big(big: SizeResult, base: SizeResult | None) -> str:
     ]
     if base is not None:
         lines += [
-            f"{big_run_ratio(big, base):.1f}x the {base.label} full load's median for "
+            f"{big_run_ratio(big, base):.1f}x the median full load of {base.label}, for "
             f"{ratio(big.rows, base.rows):g}x the rows.",
             "",
         ]

@@ -35,7 +35,7 @@ class Shape:
     @property
     def description(self) -> str:
         return (
-            f"{self.days} days x {len(CHANNELS)} channels ({self.days * len(CHANNELS)} `orders` "
+            f"{self.days} days x {len(CHANNELS)} channels ({self.days * len(CHANNELS):,} `orders` "
             f"partitions), {self.clients:,} clients, {self.products:,} products"
         )
 

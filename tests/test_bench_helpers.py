@@ -161,6 +161,7 @@ def test_shapes_pass_their_dates_and_pools_to_the_generator() -> None:
     assert year.generate_args()[:4] == ["--days", "365", "--start-date", "2025-03-02"]
     assert year.pool_args() == ["--clients", "50000", "--products", "200"]
     assert SHAPES["wide"].description.startswith("90 days x 4 channels (360 `orders` partitions)")
+    assert SHAPES["year"].description.startswith("365 days x 4 channels (1,460 `orders`")
 
 
 def test_the_performance_page_describes_each_shape_as_defined() -> None:
@@ -260,7 +261,8 @@ def test_results_render_targets_gaps_with_cause_once_and_every_engine() -> None:
     assert "12 of 56 `orders` partitions rewritten, 44 Parquet files" in text
     assert "### wide: 90 days x 4 channels (360 `orders` partitions), 50,000 clients" in text
     assert "### Big run: wide: 90 days" in text
-    assert "8.3x the wide, 2,000,000 rows full load's median for 10x the rows." in text
+    assert "8.3x the median full load of wide, 2,000,000 rows, for 10x the rows." in text
+    assert "### year" not in text  # only the shapes measured
     assert "Commit (run report, median): full load 2.0 ms per partition over 56" in text
     assert "(wide shape, marginal from 2,000,000 to 20,000,000 rows)" in text
     assert "2 x test CPU" in text and "1.00 1.00 1.00" in text
