@@ -18,7 +18,11 @@ the empty string; its other runs name a mutant or a phase). In each run forked f
   fixture's ``getOrCreate()`` returns: its own SQL settings (the fixture applies its own),
   temporary views and functions, over the shared SparkContext;
 - ``SparkSession.stop`` is a no-op, so the fixture's teardown does not stop the shared
-  SparkContext under a sibling run.
+  SparkContext under a sibling run;
+- its Spark jobs run in a job group named after its pid, and it first cancels the groups of
+  earlier runs that are gone: mutmut kills a run past its timeout, and the jobs it left in
+  the shared JVM would otherwise go on taking the cores from the runs after it (each then
+  timing out in turn).
 
 mutmut runs a mutant against the tests that reached the mutated function in its statistics
 run. A module-scoped fixture (the staged rule cases of ``tests/test_staging_rules.py``, the
@@ -86,6 +90,28 @@ def _own_session(shared: SparkSession) -> None:
     SparkSession._activeSession = own
     own._jvm.SparkSession.setActiveSession(own._jsparkSession)  # type: ignore[union-attr]
     SparkSession.stop = lambda self: None  # type: ignore[method-assign]
+    _cancel_orphaned_jobs(own)
+
+
+def _cancel_orphaned_jobs(own: SparkSession) -> None:
+    """Cancel the jobs of earlier forked runs that are gone, then tag this run's jobs."""
+    registry = Path(tempfile.gettempdir()) / f"duffbeer-mutmut-{os.getppid()}"
+    registry.mkdir(exist_ok=True)
+    context = own.sparkContext
+    for entry in registry.iterdir():
+        if not _alive(int(entry.name)):
+            context.cancelJobGroup(f"mutant-{entry.name}")
+            entry.unlink(missing_ok=True)
+    (registry / str(os.getpid())).touch()
+    context.setJobGroup(f"mutant-{os.getpid()}", "mutmut run", interruptOnCancel=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _module_of(mutant: str) -> str:
