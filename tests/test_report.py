@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from transforms.read import InputFile
 from transforms.report import build_report, file_entries
@@ -84,6 +85,28 @@ def test_file_entry_is_exactly_the_documented_shape() -> None:
             "detail": "missing required columns: status",
         },
     ]
+
+
+def test_a_committed_run_reports_its_commit_and_a_failed_one_none() -> None:
+    def report(status: str, commit: dict[str, float] | None) -> dict[str, Any]:
+        at = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+        return build_report(
+            run_id="r1",
+            started_at=at,
+            ended_at=at,
+            status=status,
+            input_path="in",
+            output_path="out",
+            entries=[],
+            partitions_written={"orders": 2},
+            commit=commit,
+        )
+
+    assert report("succeeded", {"partitions": 5, "seconds": 0.25})["commit"] == {
+        "partitions": 5,
+        "seconds": 0.25,
+    }
+    assert report("failed", None)["commit"] is None
 
 
 def test_report_is_exactly_the_documented_shape() -> None:
