@@ -34,6 +34,13 @@ CAUSES = {
         "the upsert, three marts, quarantine and the staged commit, on 2 cores; DuckDB's "
         "vectorised reader casts the same rows in a few CPU-seconds"
     ),
+    "full load vs naive Spark": (
+        "the job does about 121 CPU-seconds of task work on the wide shape (docs/performance.md, "
+        '"Where the time goes on the wide shape"): the parse and nine rules, two sorts of every '
+        "row (in-file dedupe, latest version), the upsert write, the key index and three marts "
+        "with distinct counts; the naive script parses, dedupes once and writes. The job's few, "
+        "large tasks also leave a core idle at the end of some stages"
+    ),
     "incremental vs full load": (
         "the incremental run pays the same JVM start and ~20 Spark jobs as a full load, "
         "scans the keys of every existing order line (to find lines that change partition) "
