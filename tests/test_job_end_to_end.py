@@ -197,6 +197,7 @@ def test_rejected_file_does_not_stop_other_files(
         "file result",
         "run committed",
         *["partitions written"] * len(TABLES),
+        "commit timed",
         "swept",
         "run finished",
     ]
