@@ -46,21 +46,21 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+def _bounded(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an int from ``least`` to ``most`` (no upper bound if None)."""
 
-
-def _bounded(least: int, most: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = int(text)
-        if not least <= value <= most:
+        if most is None and value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {text}")
+        if most is not None and not least <= value <= most:
             raise argparse.ArgumentTypeError(f"must be {least}..{most}, got {text}")
         return value
 
     return parse
+
+
+_positive = _bounded(1)
 
 
 def build_parser() -> argparse.ArgumentParser:
