@@ -27,6 +27,7 @@ VALID_RAW: dict[str, Any] = {
     "status": "delivered",
     "order_date": "2026-11-20",
     "source_file": "file:///in/a.csv",
+    "source_modified_at": UPLOADED_AT,
     "source_delimiter": ",",
     "source_row_id": 0,
     "read_error": None,

@@ -5,7 +5,7 @@ FileSystem, EMRFS on S3; the requests the protocol makes are the same objects.)"
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from transforms.storage import FileInfo
@@ -39,6 +39,16 @@ class S3Storage:
                 modified = item["LastModified"].astimezone(dt.UTC).replace(tzinfo=None)
                 found.append(FileInfo(f"s3://{bucket}/{item['Key']}", item["Size"], modified))
         return sorted(found, key=lambda f: f.path)
+
+    def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
+        bucket, key = self._split(uri)
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=key + "/"
+        )
+        for page in pages:
+            if any(accept(f"s3://{bucket}/{item['Key']}") for item in page.get("Contents", [])):
+                return True
+        return False
 
     def list_names(self, uri: str) -> list[str]:
         bucket, key = self._split(uri)

@@ -73,3 +73,35 @@ def test_a_commit_points_manifests_at_the_new_files(s3: Any) -> None:
     )
     listed = body["Body"].read().decode().split()
     assert listed == [f"{ROOT}/_data/check.1/order_date={DAYS[0]}/channel=online/part-0.parquet"]
+
+
+def sweep_requests(s3: Any, prefix: str, files: int) -> Counter[str]:
+    """Commit ``files`` data files in one partition, then count the requests of a sweep that
+    finds that commit's folder still live (its files are current)."""
+    base = f"s3://{BUCKET}/{prefix}"
+    partition = f"order_date={DAYS[0]}/channel=online"
+    for n in range(files):
+        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/orders/_data/c1/{partition}/part-{n}.parquet")
+    store = TableStore(S3Storage(s3), base)  # type: ignore[arg-type]
+    write = TableWrite(ORDERS, f"{base}/orders", ((DAYS[0], "online"),))
+    record = store.prepare("c1", "c1", [write])
+    store.commit(record)
+    store.apply(record)
+    seen: Counter[str] = Counter()
+
+    def count(event_name: str, **_: Any) -> None:
+        seen[event_name.split(".")[-1]] += 1
+
+    s3.meta.events.register("before-call.s3", count)
+    try:
+        store.sweep([f"{base}/orders"], dt.timedelta(0), keep="c2")
+    finally:
+        s3.meta.events.unregister("before-call.s3", count)
+    assert store.current_files(f"{base}/orders", [partition])[partition], "c1 must stay live"
+    return seen
+
+
+def test_a_sweep_does_not_list_every_file_a_live_commit_holds(s3: Any) -> None:
+    """docs/performance.md, "The sweep": a live commit folder costs one listing page, found
+    at its first data file, however many files it holds (one S3 page lists 1,000)."""
+    assert sweep_requests(s3, "few", files=1) == sweep_requests(s3, "many", files=1_001)

@@ -17,12 +17,12 @@ from transforms.core import (
     key_bucket,
     key_index_changes,
     key_index_rows,
-    latest_line_per_key,
+    located_keys,
     touched_partitions,
     upsert_orders,
-    with_source_modified_at,
 )
 from transforms.schemas import KEY_INDEX_SCHEMA
+from transforms.versions import upload_time
 
 LATER = dt.datetime(2026, 11, 29, 6, 0, 0)
 EARLIER_UPLOAD = UPLOADED_AT - dt.timedelta(hours=3)
@@ -32,37 +32,6 @@ DAY1, DAY2 = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 
 def upsert(existing: DataFrame, incoming: DataFrame) -> DataFrame:
     return incoming.transform(upsert_orders(existing))
-
-
-def test_newest_upload_wins_within_a_run_whatever_the_path_order(spark: SparkSession) -> None:
-    lines = orders_frame(
-        spark,
-        order_row(status="pending", source_file="file:///in/z.csv", source_modified_at=UPLOADED_AT),
-        order_row(
-            status="shipped", source_file="file:///in/a.csv", source_modified_at=LATER_UPLOAD
-        ),
-        order_row(product_id="P02", source_file="file:///in/z.csv"),
-    )
-    expected = orders_frame(
-        spark,
-        order_row(
-            status="shipped", source_file="file:///in/a.csv", source_modified_at=LATER_UPLOAD
-        ),
-        order_row(product_id="P02", source_file="file:///in/z.csv"),
-    )
-    assert_df_equality(latest_line_per_key(lines), expected, ignore_row_order=True)
-
-
-def test_equal_upload_times_fall_back_to_the_later_path(spark: SparkSession) -> None:
-    lines = orders_frame(
-        spark,
-        order_row(status="shipped", source_file="file:///in/2026-11-22.csv"),
-        order_row(status="pending", source_file="file:///in/2026-11-20.csv"),
-    )
-    expected = orders_frame(
-        spark, order_row(status="shipped", source_file="file:///in/2026-11-22.csv")
-    )
-    assert_df_equality(latest_line_per_key(lines), expected)
 
 
 def test_update_replaces_the_old_version(spark: SparkSession) -> None:
@@ -141,7 +110,7 @@ def test_source_modified_at_is_the_files_upload_time(spark: SparkSession) -> Non
             product_id="P02", source_file="file:///in/b.csv", source_modified_at=LATER_UPLOAD
         ),
     )
-    actual = lines.transform(with_source_modified_at(uploaded)).select(*expected.columns)
+    actual = lines.withColumn("source_modified_at", upload_time(uploaded))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
@@ -215,9 +184,10 @@ def test_key_index_gets_only_the_incoming_keys_appended(spark: SparkSession) -> 
     moved = order_row(order_date=DAY2, channel="store", source_modified_at=LATER_UPLOAD)
     other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
     incoming = orders_frame(spark, moved)
-    rewritten = orders_frame(spark, moved, other)  # every row of the touched partitions
-    located = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1)))
-    actual = located.transform(key_index_changes(rewritten, incoming, located, []))
+    located = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1), other)).transform(
+        located_keys(incoming)
+    )
+    actual = located.transform(key_index_changes(incoming, located, []))
     expected = index_frame(spark, orders_frame(spark, moved))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -226,8 +196,34 @@ def test_key_index_gets_nothing_for_a_resent_version(spark: SparkSession) -> Non
     stored = order_row(order_date=DAY1)
     located = index_frame(spark, orders_frame(spark, stored))
     incoming = orders_frame(spark, stored)
-    actual = located.transform(key_index_changes(incoming, incoming, located, []))
+    actual = located.transform(key_index_changes(incoming, located, []))
     assert actual.collect() == []
+
+
+def test_key_index_gets_nothing_for_a_version_older_than_the_stored_one(
+    spark: SparkSession,
+) -> None:
+    stored = order_row(order_date=DAY1, source_modified_at=LATER_UPLOAD)
+    located = index_frame(spark, orders_frame(spark, stored))
+    late = order_row(order_date=DAY2, channel="store", source_modified_at=EARLIER_UPLOAD)
+    incoming = orders_frame(spark, late)
+    assert incoming.transform(upsert_orders(orders_frame(spark, stored))).collect() == [
+        orders_frame(spark, stored).collect()[0]
+    ]  # the stored line wins the upsert, so its entry stands
+    actual = located.transform(key_index_changes(incoming, located, []))
+    assert actual.collect() == []
+
+
+def test_key_index_gets_the_incoming_entry_on_a_tie_as_the_upsert_does(
+    spark: SparkSession,
+) -> None:
+    stored = order_row(order_date=DAY1)
+    located = index_frame(spark, orders_frame(spark, stored))
+    same_file_again = order_row(order_date=DAY2, channel="store")
+    incoming = orders_frame(spark, same_file_again)
+    actual = located.transform(key_index_changes(incoming, located, []))
+    expected = index_frame(spark, incoming)
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSession) -> None:
@@ -239,7 +235,7 @@ def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSessio
     index = index_frame(spark, orders_frame(spark, was, kept, stale_kept))
     incoming = orders_frame(spark, moved)
     located = index_frame(spark, orders_frame(spark, was))
-    actual = index.transform(key_index_changes(incoming, incoming, located, buckets))
+    actual = index.transform(key_index_changes(incoming, located, buckets))
     expected = index_frame(spark, orders_frame(spark, moved, kept))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 

@@ -7,9 +7,9 @@ from pyspark.sql import SparkSession
 from transforms.tuning import MB, applied, run_settings
 
 
-def test_a_local_run_gets_two_splits_and_two_shuffle_partitions_per_core() -> None:
+def test_a_local_run_gets_two_splits_and_four_shuffle_partitions_per_core() -> None:
     settings = run_settings(139 * MB, cores=2)
-    assert settings["spark.sql.shuffle.partitions"] == "4"
+    assert settings["spark.sql.shuffle.partitions"] == "8"
     assert int(settings["spark.sql.files.maxPartitionBytes"]) == -(-139 * MB // 4)
 
 

@@ -24,7 +24,7 @@ import json
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,15 +228,18 @@ class TableStore:
             for cid in cids:
                 if cid == keep:
                     continue
-                files = self.storage.list_files(data_dir(root, cid))
-                if cid not in committed:
-                    if not files or max(f.modified_at for f in files) <= cutoff:
+                if cid in committed:
+                    # Live while one data file is left: found at the first, so a run does
+                    # not list every file the history still holds (docs/performance.md).
+                    if self.storage.has_file(data_dir(root, cid), _is_data_file_of(cid)):
+                        live.add(cid)
+                    else:
                         self.storage.delete(data_dir(root, cid))
-                        deleted += len(files)
-                elif not any(is_data_file(f.path.rsplit(f"/{cid}/", 1)[-1]) for f in files):
+                    continue
+                files = self.storage.list_files(data_dir(root, cid))
+                if not files or max(f.modified_at for f in files) <= cutoff:
                     self.storage.delete(data_dir(root, cid))
-                else:
-                    live.add(cid)
+                    deleted += len(files)
         # The record goes first: an ``.applied`` marker without its record is inert, while a
         # record without its marker would be applied again by ``recover``.
         for cid in sorted((swept & committed) - live - {keep}):
@@ -250,6 +253,13 @@ class TableStore:
         if markers:
             self.storage.delete_files(markers)
         return deleted
+
+
+def _is_data_file_of(commit_id: str) -> Callable[[str], bool]:
+    def _accept(uri: str) -> bool:
+        return is_data_file(uri.rsplit(f"/{commit_id}/", 1)[-1])
+
+    return _accept
 
 
 def _ids(names: Iterable[str], suffix: str) -> set[str]:

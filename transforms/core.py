@@ -1,11 +1,8 @@
 """Core: the ``orders`` table, one row per order line ``(order_id, product_id)``.
 
-A re-sent line is a status update, not a new sale. Versions are ordered by their file's
-upload time (``source_modified_at``: S3 ``LastModified``, a local file's mtime), then by
-the file's path: the newest upload wins however late it is processed, and equal times
-fall back to the path, deterministically. (Within one file a key has one valid line: a
-later one is quarantined as ``duplicate_key``, so no position inside a file is needed.)
-The winner replaces the old version wherever it lives, even in another partition.
+A re-sent line is a status update, not a new sale: the newer version wins
+(``transforms.versions``; staging has kept a run's newest line per key). The winner
+replaces the old version wherever it lives, even in another partition.
 
 ``orders_key_index`` maps each key to its partition, bucketed by a hash of the key, so a
 run reads only the buckets of its incoming keys to find the lines it moves. A run appends
@@ -17,14 +14,14 @@ once it holds ``INDEX_COMPACT_FILES`` files.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from transforms.contract import ORDER_KEY
 from transforms.schemas import KEY_INDEX_SCHEMA, ORDERS_PARTITIONS, ORDERS_SCHEMA
+from transforms.versions import newest_first
 
 ORDERS_COLUMNS = tuple(ORDERS_SCHEMA.fieldNames())
 KEY_INDEX_COLUMNS = tuple(KEY_INDEX_SCHEMA.fieldNames())
@@ -36,47 +33,9 @@ KEY_BUCKETS = 64
 INDEX_COMPACT_FILES = 16
 
 
-def newest_first() -> list[Column]:
-    """The version order of a line, newest first."""
-    return [F.col("source_modified_at").desc(), F.col("source_file").desc()]
-
-
 def key_bucket(order_id: Column, product_id: Column) -> Column:
     """Stable across runs and Spark versions (xxhash64 of the key)."""
     return F.pmod(F.xxhash64(order_id, product_id), F.lit(KEY_BUCKETS)).cast("int")
-
-
-def with_source_modified_at(
-    modified: Mapping[str, dt.datetime],
-) -> Callable[[DataFrame], DataFrame]:
-    """Each line's file upload time (``modified``: file URI -> naive UTC time)."""
-    epoch = dt.datetime(1970, 1, 1)
-    pairs = [
-        item
-        for path, at in sorted(modified.items())
-        for item in (F.lit(path), F.lit((at - epoch) // dt.timedelta(microseconds=1)))
-    ]
-
-    def _with(lines: DataFrame) -> DataFrame:
-        micros = F.create_map(*pairs)[F.col("source_file")] if pairs else F.lit(None)
-        return lines.withColumn("source_modified_at", F.timestamp_micros(micros.cast("bigint")))
-
-    return _with
-
-
-def _newest_per_key(frame: DataFrame, columns: tuple[str, ...]) -> DataFrame:
-    """Each key's row with the newest version (``newest_first``), as ``columns``."""
-    newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
-    return (
-        frame.withColumn("_rank", F.row_number().over(newest))
-        .where(F.col("_rank") == 1)
-        .select(*columns)
-    )
-
-
-def latest_line_per_key(lines: DataFrame) -> DataFrame:
-    """Of one run's valid lines, keep each key's newest version."""
-    return _newest_per_key(lines, ORDERS_COLUMNS)
 
 
 def incoming_buckets(incoming: DataFrame) -> DataFrame:
@@ -88,7 +47,12 @@ def incoming_buckets(incoming: DataFrame) -> DataFrame:
 
 def current_locations(index: DataFrame) -> DataFrame:
     """Each key's newest key-index entry: where its current version lives."""
-    return _newest_per_key(index, KEY_INDEX_COLUMNS)
+    newest = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first())
+    return (
+        index.withColumn("_rank", F.row_number().over(newest))
+        .where(F.col("_rank") == 1)
+        .select(*KEY_INDEX_COLUMNS)
+    )
 
 
 def located_keys(incoming: DataFrame) -> Callable[[DataFrame], DataFrame]:
@@ -154,19 +118,35 @@ def key_index_rows(orders: DataFrame) -> DataFrame:
     ).select(*KEY_INDEX_COLUMNS)
 
 
+def is_newer_or_same(version: Column, than: Column) -> Column:
+    """Whether ``version`` wins over ``than`` (structs of ``newest_first``'s columns) in the
+    upsert, where an incoming line wins a tie; true when ``than`` is null (no stored line)."""
+    modified, file = version["source_modified_at"], version["source_file"]
+    than_modified, than_file = than["source_modified_at"], than["source_file"]
+    newer = (modified > than_modified) | ((modified == than_modified) & (file >= than_file))
+    return than.isNull() | newer
+
+
 def key_index_changes(
-    rewritten: DataFrame, incoming: DataFrame, located: DataFrame, compact: Sequence[int]
+    incoming: DataFrame, located: DataFrame, compact: Sequence[int]
 ) -> Callable[[DataFrame], DataFrame]:
     """What a run writes to the key index: for each incoming key whose winning version
-    moved or changed (``rewritten``: every touched partition's rows; ``located``: the keys'
-    current entries), an entry appended to its bucket; the ``compact`` buckets instead
+    moved or changed, an entry appended to its bucket; the ``compact`` buckets instead
     whole, one entry per key (``index``: the current entries of the ``compact`` buckets).
-    A re-run of the same input appends nothing."""
+    A re-run of the same input appends nothing.
+
+    The winner of a key is known without reading the written ``orders`` back: its stored
+    version is the one ``located`` names (the key's current entry), so the incoming line
+    wins exactly when ``upsert_orders`` ranks it first, and otherwise the key's entry stays.
+    """
 
     def _changes(index: DataFrame) -> DataFrame:
-        keys = incoming.select(*ORDER_KEY)
-        entries = rewritten.join(keys, on=list(ORDER_KEY), how="left_semi").transform(
-            key_index_rows
+        version = ("source_modified_at", "source_file")
+        stored = located.select(*ORDER_KEY, F.struct(*version).alias("_stored"))
+        entries = (
+            incoming.join(stored, on=list(ORDER_KEY), how="left")
+            .where(is_newer_or_same(F.struct(*version), F.col("_stored")))
+            .transform(key_index_rows)
         )
         changed = entries.join(located, on=list(KEY_INDEX_COLUMNS), how="left_anti")
         in_compacted = F.col("key_bucket").isin(list(compact))

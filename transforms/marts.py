@@ -58,11 +58,14 @@ def sales_by_client(orders: DataFrame) -> DataFrame:
 
 
 def sales_by_product_channel(orders: DataFrame) -> DataFrame:
-    """Grain: one row per ``order_date``, ``channel`` and ``product_id``."""
+    """Grain: one row per ``order_date``, ``channel`` and ``product_id``.
+
+    An order has one line per product (``orders``' key), so a product's lines in a group
+    are its orders: a plain count, not a distinct one, which would shuffle twice."""
     return (
         orders.groupBy("order_date", "channel", "product_id")
         .agg(
-            F.countDistinct("order_id").alias("order_count"),
+            F.count(F.lit(1)).alias("order_count"),
             _net_units().alias("units"),
             _net_revenue().alias("revenue"),
         )

@@ -22,11 +22,9 @@ from transforms.core import (
     INDEX_COMPACT_FILES,
     incoming_buckets,
     key_index_changes,
-    latest_line_per_key,
     located_keys,
     touched_partitions,
     upsert_orders,
-    with_source_modified_at,
 )
 from transforms.frames import literal_frame
 from transforms.layout import PartitionValues, data_dir, partition_dir
@@ -34,7 +32,7 @@ from transforms.options import JobOptions
 from transforms.quarantine import merge_rejected
 from transforms.read import InputFile, inspect_input, read_raw_orders
 from transforms.report import ReasonCount, file_entries
-from transforms.staging import kept_for_run, rejected_rows, stage_orders, valid_lines
+from transforms.staging import kept_for_run, latest_lines, rejected_rows, stage_orders
 from transforms.storage import Storage
 from transforms.table_io import read_current, read_files
 from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
@@ -125,7 +123,7 @@ class Run:
                 for row in staged.groupBy("source_file", "reject_reason").count().collect()
             ]
             writes = [
-                *self.write_orders_and_marts(staged, files),
+                *self.write_orders_and_marts(staged),
                 self.write_rejected(staged, files),
             ]
         finally:
@@ -138,59 +136,53 @@ class Run:
     def current(self, table: Table, relatives: list[str]) -> DataFrame:
         return read_current(self.spark, self.store, table, self.roots[table.name], relatives)
 
-    def write_orders_and_marts(self, staged: DataFrame, files: list[InputFile]) -> list[TableWrite]:
-        uploaded = {f.path: f.modified_at for f in files if f.status == FILE_OK}
-        incoming = (
-            staged.transform(valid_lines)
-            .transform(with_source_modified_at(uploaded))
-            .transform(latest_line_per_key)
-            .cache()
+    def write_orders_and_marts(self, staged: DataFrame) -> list[TableWrite]:
+        # Not cached: a filter of the staged cache, already partitioned by the order key.
+        incoming = staged.transform(latest_lines)
+        buckets = [(r["key_bucket"],) for r in incoming.transform(incoming_buckets).collect()]
+        if not buckets:
+            return []
+        # Read each bucket's manifest once: its files, and whether it is due a compaction.
+        bucket_paths = {v: partition_dir(ORDERS_KEY_INDEX.partitions, v) for v in buckets}
+        bucket_files = self.store.current_files(
+            self.roots[ORDERS_KEY_INDEX.name], sorted(bucket_paths.values())
         )
+        compact = [
+            v for v, path in bucket_paths.items() if len(bucket_files[path]) >= INDEX_COMPACT_FILES
+        ]
+        index = read_files(self.spark, ORDERS_KEY_INDEX, _flat(bucket_files.values()))
+        compacted = read_files(
+            self.spark, ORDERS_KEY_INDEX, _flat(bucket_files[bucket_paths[v]] for v in compact)
+        )
+        # The incoming keys' current entries: few rows, read twice.
+        located = index.transform(located_keys(incoming)).cache()
         try:
-            buckets = [(r["key_bucket"],) for r in incoming.transform(incoming_buckets).collect()]
-            if not buckets:
-                return []
-            # Read each bucket's manifest once: its files, and whether it is due a compaction.
-            bucket_paths = {v: partition_dir(ORDERS_KEY_INDEX.partitions, v) for v in buckets}
-            bucket_files = self.store.current_files(
-                self.roots[ORDERS_KEY_INDEX.name], sorted(bucket_paths.values())
+            touched = [tuple(r) for r in incoming.transform(touched_partitions(located)).collect()]
+            touched_paths = _relatives(ORDERS, touched)
+            current = self.store.current_files(self.roots[ORDERS.name], touched_paths)
+            existing = _flat(current.values())
+            # With no stored rows to merge (a first load, new days) the incoming lines
+            # are the result: no merge window, no shuffle (docs/performance.md).
+            merged = (
+                incoming.transform(upsert_orders(read_files(self.spark, ORDERS, existing)))
+                if existing
+                else incoming.select(*ORDERS.schema.fieldNames())
             )
-            compact = [
-                v
-                for v, path in bucket_paths.items()
-                if len(bucket_files[path]) >= INDEX_COMPACT_FILES
-            ]
-            index = read_files(self.spark, ORDERS_KEY_INDEX, _flat(bucket_files.values()))
-            compacted = read_files(
-                self.spark, ORDERS_KEY_INDEX, _flat(bucket_files[bucket_paths[v]] for v in compact)
+            self.storage.write_frame(
+                merged,
+                self.new_files(ORDERS),
+                ORDERS.partitions,
             )
-            # The incoming keys' current entries: few rows, read twice.
-            located = index.transform(located_keys(incoming)).cache()
-            try:
-                touched = [
-                    tuple(r) for r in incoming.transform(touched_partitions(located)).collect()
-                ]
-                touched_paths = _relatives(ORDERS, touched)
-                existing = self.current(ORDERS, touched_paths)
-                self.storage.write_frame(
-                    incoming.transform(upsert_orders(existing)),
-                    self.new_files(ORDERS),
-                    ORDERS.partitions,
-                )
-                rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
-                self.storage.write_frame(
-                    compacted.transform(
-                        key_index_changes(rewritten, incoming, located, [v[0] for v in compact])
-                    ),
-                    self.new_files(ORDERS_KEY_INDEX),
-                    ORDERS_KEY_INDEX.partitions,
-                )
-            finally:
-                located.unpersist()
-            dates = sorted({values[0] for values in touched})
-            self.write_marts(rewritten, set(touched_paths), dates)
+            self.storage.write_frame(
+                compacted.transform(key_index_changes(incoming, located, [v[0] for v in compact])),
+                self.new_files(ORDERS_KEY_INDEX),
+                ORDERS_KEY_INDEX.partitions,
+            )
         finally:
-            incoming.unpersist()
+            located.unpersist()
+        rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
+        dates = sorted({values[0] for values in touched})
+        self.write_marts(rewritten, set(touched_paths), dates)
         return [
             TableWrite(ORDERS, self.roots[ORDERS.name], tuple(touched)),
             TableWrite(
@@ -214,15 +206,14 @@ class Run:
             for path in self.store.partitions(root, partition_dir(("order_date",), (d,)))
         ]
         untouched = [path for path in same_day if path not in touched]
-        day_orders = rewritten.unionByName(self.current(ORDERS, untouched)).cache()
-        try:
-            for mart in MARTS:
-                assert mart.build is not None
-                self.storage.write_frame(
-                    day_orders.transform(mart.build), self.new_files(mart), mart.partitions
-                )
-        finally:
-            day_orders.unpersist()
+        # Not cached: each mart reads only its columns of these Parquet files, which costs
+        # less than building a cache of every row (docs/performance.md).
+        day_orders = rewritten.unionByName(self.current(ORDERS, untouched))
+        for mart in MARTS:
+            assert mart.build is not None
+            self.storage.write_frame(
+                day_orders.transform(mart.build), self.new_files(mart), mart.partitions
+            )
 
     def write_rejected(self, staged: DataFrame, files: list[InputFile]) -> TableWrite:
         partition = (self.options.run_date,)

@@ -30,6 +30,7 @@ from transforms.header import HEAD_BYTES, inspect_header, required_positions
 from transforms.records import read_records, scan_quotes
 from transforms.schemas import RAW_ORDERS_SCHEMA
 from transforms.storage import FileInfo, Storage
+from transforms.versions import upload_time
 
 LINE_OPTIONS = {
     "header": "true",
@@ -123,4 +124,5 @@ def read_raw_orders(spark: SparkSession, files: list[InputFile]) -> DataFrame:
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame)
-    return union.select(*RAW_ORDERS_SCHEMA.fieldNames())
+    uploaded = upload_time({f.path: f.modified_at for f in loadable})
+    return union.withColumn("source_modified_at", uploaded).select(*RAW_ORDERS_SCHEMA.fieldNames())

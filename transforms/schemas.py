@@ -20,12 +20,15 @@ AMOUNT: Final = T.DecimalType(18, 2)
 # - source_row_id: increases with the record's position within its file (the first record
 #   has the smallest), on both read paths; comparable only within one file, not
 #   consecutive (Spark's monotonically_increasing_id, taken as the file is read).
+# - source_modified_at: the file's upload time, the version of each of its lines
+#   (transforms.versions).
 # - read_error: a reason the reader found in the record itself (contract.READ_REASONS),
 #   null for a well-formed record.
 RAW_ORDERS_SCHEMA: Final = T.StructType(
     [T.StructField(name, T.StringType(), True) for name in REQUIRED_COLUMNS]
     + [
         T.StructField("source_file", T.StringType(), True),
+        T.StructField("source_modified_at", T.TimestampType(), True),
         T.StructField("source_delimiter", T.StringType(), True),
         T.StructField("source_row_id", T.LongType(), True),
         T.StructField("read_error", T.StringType(), True),

@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 
 from transforms.contract import DUPLICATE_KEY, ORDER_KEY, REQUIRED_COLUMNS
 from transforms.rules import failed_reasons, parsed_values, row_rules
+from transforms.versions import newest_first
 
 # Parsed once by the rules, reused for the typed output (dropped by ``with_typed_values``).
 PARSED_COLUMNS = {"quantity": "_quantity", "unit_price": "_unit_price", "order_date": "_order_date"}
@@ -23,9 +24,11 @@ STAGED_COLUMNS = (
     "raw",
     *REQUIRED_COLUMNS,
     "source_file",
+    "source_modified_at",
     "source_row_id",
     "reject_reason",
     "reject_reasons",
+    "is_latest",
     "ingested_at",
 )
 
@@ -36,6 +39,7 @@ def with_trimmed_values(raw: DataFrame) -> DataFrame:
         F.struct(*REQUIRED_COLUMNS).alias("raw"),
         *[F.trim(F.col(c)).alias(c) for c in REQUIRED_COLUMNS],
         "source_file",
+        "source_modified_at",
         "source_delimiter",
         "source_row_id",
         "read_error",
@@ -62,18 +66,37 @@ def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
     return _apply
 
 
-def with_duplicate_key(df: DataFrame) -> DataFrame:
-    """Reject otherwise-valid repeats of a key within one file; the first line wins.
+def with_key_versions(df: DataFrame) -> DataFrame:
+    """Reject otherwise-valid repeats of a key within one file (the first line wins:
+    ``duplicate_key``) and mark each key's newest valid line of the run (``is_latest``,
+    by ``versions.newest_first``): what the upsert merges.
 
-    Rows are shuffled by the order key alone, which this window and the later
-    latest-version-per-key window (``core.latest_line_per_key``) both accept: one shuffle.
+    One shuffle by the order key and one sort answer both: valid rows first, newest file
+    first, then by position, so a file's valid lines of a key are adjacent and its first
+    one leads; the newest file's first valid line is the key's latest.
     """
-    is_clean = F.size("reject_reasons") == 0
-    first_wins = Window.partitionBy("source_file", *ORDER_KEY, is_clean).orderBy("source_row_id")
-    is_repeat = is_clean & (F.row_number().over(first_wins) > 1)
-    return df.repartition(*ORDER_KEY).withColumn(
-        "reject_reasons",
-        F.when(is_repeat, F.array(F.lit(DUPLICATE_KEY))).otherwise(F.col("reject_reasons")),
+    is_clean = F.col("_is_clean")
+    versions = Window.partitionBy(*ORDER_KEY).orderBy(
+        is_clean.desc(), *newest_first(), F.col("source_row_id")
+    )
+    same_file_before = (
+        is_clean
+        & F.lag("_is_clean").over(versions)
+        & (F.lag("source_file").over(versions) == F.col("source_file"))
+    )
+    is_repeat = F.coalesce(same_file_before, F.lit(False))
+    return (
+        df.repartition(*ORDER_KEY)
+        .withColumn("_is_clean", F.size("reject_reasons") == 0)
+        .select(
+            *df.columns,
+            F.when(is_repeat, F.array(F.lit(DUPLICATE_KEY)))
+            .otherwise(F.col("reject_reasons"))
+            .alias("_reasons"),
+            (is_clean & (F.row_number().over(versions) == 1)).alias("is_latest"),
+        )
+        .drop("reject_reasons")
+        .withColumnRenamed("_reasons", "reject_reasons")
     )
 
 
@@ -91,9 +114,11 @@ def with_typed_values(df: DataFrame) -> DataFrame:
         F.when(is_valid, F.lower("status")).alias("status"),
         F.when(is_valid, F.col(PARSED_COLUMNS["order_date"])).alias("order_date"),
         "source_file",
+        "source_modified_at",
         "source_row_id",
         F.when(~is_valid, F.col("reject_reasons")[0]).alias("reject_reason"),
         "reject_reasons",
+        "is_latest",
     )
 
 
@@ -104,7 +129,7 @@ def stage_orders(run_date: dt.date, ingested_at: dt.datetime) -> Callable[[DataF
         return (
             raw.transform(with_trimmed_values)
             .transform(with_rule_reasons(run_date))
-            .transform(with_duplicate_key)
+            .transform(with_key_versions)
             .transform(with_typed_values)
             .withColumn("ingested_at", F.lit(ingested_at).cast("timestamp"))
             .select(*STAGED_COLUMNS)
@@ -124,7 +149,7 @@ def kept_for_run(staged: DataFrame) -> DataFrame:
 
 
 def valid_lines(staged: DataFrame) -> DataFrame:
-    """Valid order lines with their net amount, in the ``orders`` column order."""
+    """Valid order lines with their net amount, as ``orders`` rows."""
     return staged.where(F.col("reject_reason").isNull()).select(
         "order_id",
         "client_id",
@@ -134,10 +159,16 @@ def valid_lines(staged: DataFrame) -> DataFrame:
         (F.col("quantity") * F.col("unit_price")).cast("decimal(18,2)").alias("line_total"),
         "status",
         "source_file",
+        "source_modified_at",
         "ingested_at",
         "order_date",
         "channel",
     )
+
+
+def latest_lines(staged: DataFrame) -> DataFrame:
+    """Each key's newest valid line of the run (``is_latest``), as ``orders`` rows."""
+    return staged.where(F.col("is_latest")).transform(valid_lines)
 
 
 def rejected_rows(ingest_date: dt.date) -> Callable[[DataFrame], DataFrame]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,19 @@ class Storage:
             )
         return sorted(found, key=lambda f: f.path)
 
+    def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
+        """Whether any file below a folder has a URI ``accept`` takes; stops at the first, so
+        a check costs one listing page, not a listing of every file."""
+        path = self._path(uri)
+        fs = self._fs(path)
+        if not fs.exists(path):
+            return False
+        files = fs.listFiles(path, True)
+        while files.hasNext():
+            if accept(str(files.next().getPath().toUri().toString())):
+                return True
+        return False
+
     def list_names(self, uri: str) -> list[str]:
         """Names of the entries directly below a folder (files and folders); none if missing."""
         path = self._path(uri)
@@ -120,8 +133,12 @@ class Storage:
     def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
         """One snappy Parquet file per partition (rows are clustered by partition first),
         into a folder no reader looks at until a commit names its files."""
+        # A set count of tasks (the run's shuffle partitions: whole waves of the cores), which
+        # AQE leaves as is: by size it coalesced the wide shape's write into 3 tasks on
+        # 2 cores, one core idle for the last third (docs/performance.md).
+        tasks = int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or "200")
         (
-            frame.repartition(*columns)
+            frame.repartition(tasks, *columns)
             .write.mode("errorifexists")
             .option("compression", "snappy")
             .partitionBy(*columns)
