@@ -22,7 +22,8 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -162,20 +163,50 @@ def fail_then_run(
     run(next_input, output, f"next-{n}", None, "--retention_hours", "0")
 
 
+# Failure points run side by side, each its own pair of runs on its own copy of the output,
+# in the one SparkSession (its jobs are small: a run mostly waits on scheduling and driver
+# round trips, so two at once use the 2 cores better). Only session settings are shared,
+# and the runs set the same ones (transforms/tuning.py sizes them from the input).
+SWEEP_THREADS = 2
+
+
+def sweep(points: Sequence[tuple[str, int]], check: Callable[[str, int], str | None]) -> list[str]:
+    """``check`` every failure point; the problems it reports, in point order."""
+    with ThreadPoolExecutor(max_workers=SWEEP_THREADS) as pool:
+        found = list(pool.map(lambda point: check(*point), points))
+    return [problem for problem in found if problem is not None]
+
+
+def state_after(
+    spark: SparkSession, history: dict, base: Path, mode: str, n: int, next_input: Path
+) -> tuple[dict[str, list[tuple[Any, ...]]], set[Path], set[Path]]:
+    """Fail at ``(mode, n)``, run ``next_input``: the tables, and the stored and referenced
+    Parquet files (the copy is removed)."""
+    output = base / f"{mode}-{n}"
+    fail_then_run(spark, history, output, mode, n, next_input)
+    state = snapshot(output), stored_parquet(output), referenced_parquet(output)
+    shutil.rmtree(output)
+    return state
+
+
 def test_a_failure_at_every_storage_call_then_another_run_loses_nothing(
     spark: SparkSession, tmp_path: Path, history: dict
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     calls, commit_call = history["calls"], history["commit_call"]
-    for mode, n in failure_points(calls):
-        output = tmp_path / f"{mode}-{n}"
-        fail_then_run(spark, history, output, mode, n, empty)
+
+    def check(mode: str, n: int) -> str | None:
+        tables, stored, referenced = state_after(spark, history, tmp_path, mode, n, empty)
         where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
         wanted = "expected" if committed(mode, n, commit_call) else "before"
-        assert snapshot(output) == history[wanted], f"{where}: not the {wanted} state"
-        assert stored_parquet(output) == referenced_parquet(output), f"leftovers after {where}"
-        shutil.rmtree(output)
+        if tables != history[wanted]:
+            return f"{where}: not the {wanted} state"
+        if stored != referenced:
+            return f"leftovers after {where}: {sorted(stored - referenced)}"
+        return None
+
+    assert sweep(failure_points(calls), check) == []
 
 
 def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_nothing(
@@ -190,10 +221,16 @@ def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_not
         if mode == "crash" and commit_call <= n <= history["applied_call"]
     ]
     assert len(points) > 5
-    for mode, n in points:
-        output = tmp_path / f"{mode}-{n}"
-        fail_then_run(spark, history, output, mode, n, history["batch_2"])
+
+    def check(mode: str, n: int) -> str | None:
+        tables, stored, referenced = state_after(
+            spark, history, tmp_path, mode, n, history["batch_2"]
+        )
         where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
-        assert snapshot(output) == history["expected"], where
-        assert stored_parquet(output) == referenced_parquet(output), f"leftovers after {where}"
-        shutil.rmtree(output)
+        if tables != history["expected"]:
+            return f"{where}: not the expected state"
+        if stored != referenced:
+            return f"leftovers after {where}: {sorted(stored - referenced)}"
+        return None
+
+    assert sweep(points, check) == []

@@ -10,6 +10,8 @@ from transforms.tuning import MB, applied, run_settings
 def test_a_local_run_gets_two_splits_and_four_shuffle_partitions_per_core() -> None:
     settings = run_settings(139 * MB, cores=2)
     assert settings["spark.sql.shuffle.partitions"] == "8"
+    # AQE merges partitions only up to 16 MB: the 8 stay 8 (~22 MB each at 2M rows).
+    assert settings["spark.sql.adaptive.advisoryPartitionSizeInBytes"] == str(16 * MB)
     assert int(settings["spark.sql.files.maxPartitionBytes"]) == -(-139 * MB // 4)
 
 

@@ -133,12 +133,8 @@ class Storage:
     def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
         """One snappy Parquet file per partition (rows are clustered by partition first),
         into a folder no reader looks at until a commit names its files."""
-        # A set count of tasks (the run's shuffle partitions: whole waves of the cores), which
-        # AQE leaves as is: by size it coalesced the wide shape's write into 3 tasks on
-        # 2 cores, one core idle for the last third (docs/performance.md).
-        tasks = int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or "200")
         (
-            frame.repartition(tasks, *columns)
+            frame.repartition(*columns)
             .write.mode("errorifexists")
             .option("compression", "snappy")
             .partitionBy(*columns)
