@@ -21,7 +21,7 @@ from pyspark.sql import functions as F
 
 from transforms.contract import ORDER_KEY
 from transforms.schemas import KEY_INDEX_SCHEMA, ORDERS_PARTITIONS, ORDERS_SCHEMA
-from transforms.versions import newest_first
+from transforms.versions import is_newer_or_same, newest_first, version
 
 ORDERS_COLUMNS = tuple(ORDERS_SCHEMA.fieldNames())
 KEY_INDEX_COLUMNS = tuple(KEY_INDEX_SCHEMA.fieldNames())
@@ -118,15 +118,6 @@ def key_index_rows(orders: DataFrame) -> DataFrame:
     ).select(*KEY_INDEX_COLUMNS)
 
 
-def is_newer_or_same(version: Column, than: Column) -> Column:
-    """Whether ``version`` wins over ``than`` (structs of ``newest_first``'s columns) in the
-    upsert, where an incoming line wins a tie; true when ``than`` is null (no stored line)."""
-    modified, file = version["source_modified_at"], version["source_file"]
-    than_modified, than_file = than["source_modified_at"], than["source_file"]
-    newer = (modified > than_modified) | ((modified == than_modified) & (file >= than_file))
-    return than.isNull() | newer
-
-
 def key_index_changes(
     incoming: DataFrame, located: DataFrame, compact: Sequence[int]
 ) -> Callable[[DataFrame], DataFrame]:
@@ -141,11 +132,10 @@ def key_index_changes(
     """
 
     def _changes(index: DataFrame) -> DataFrame:
-        version = ("source_modified_at", "source_file")
-        stored = located.select(*ORDER_KEY, F.struct(*version).alias("_stored"))
+        stored = located.select(*ORDER_KEY, version().alias("_stored"))
         entries = (
             incoming.join(stored, on=list(ORDER_KEY), how="left")
-            .where(is_newer_or_same(F.struct(*version), F.col("_stored")))
+            .where(is_newer_or_same(version(), F.col("_stored")))
             .transform(key_index_rows)
         )
         changed = entries.join(located, on=list(KEY_INDEX_COLUMNS), how="left_anti")

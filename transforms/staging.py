@@ -88,15 +88,15 @@ def with_key_versions(df: DataFrame) -> DataFrame:
     return (
         df.repartition(*ORDER_KEY)
         .withColumn("_is_clean", F.size("reject_reasons") == 0)
-        .select(
-            *df.columns,
-            F.when(is_repeat, F.array(F.lit(DUPLICATE_KEY)))
-            .otherwise(F.col("reject_reasons"))
-            .alias("_reasons"),
-            (is_clean & (F.row_number().over(versions) == 1)).alias("is_latest"),
+        .withColumns(
+            {
+                "reject_reasons": F.when(is_repeat, F.array(F.lit(DUPLICATE_KEY))).otherwise(
+                    F.col("reject_reasons")
+                ),
+                "is_latest": is_clean & (F.row_number().over(versions) == 1),
+            }
         )
-        .drop("reject_reasons")
-        .withColumnRenamed("_reasons", "reject_reasons")
+        .drop("_is_clean")
     )
 
 

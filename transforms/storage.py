@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,14 +48,8 @@ class Storage:
 
     def list_files(self, uri: str) -> list[FileInfo]:
         """The file itself, or every file below a folder, in path order; none if missing."""
-        path = self._path(uri)
-        fs = self._fs(path)
-        if not fs.exists(path):
-            return []
         found: list[FileInfo] = []
-        files = fs.listFiles(path, True)
-        while files.hasNext():
-            status = files.next()
+        for status in self._statuses(uri):
             modified = dt.datetime.fromtimestamp(status.getModificationTime() / 1000, dt.UTC)
             found.append(
                 FileInfo(
@@ -69,15 +63,17 @@ class Storage:
     def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
         """Whether any file below a folder has a URI ``accept`` takes; stops at the first, so
         a check costs one listing page, not a listing of every file."""
+        return any(accept(str(s.getPath().toUri().toString())) for s in self._statuses(uri))
+
+    def _statuses(self, uri: str) -> Iterator[Any]:
+        """Hadoop ``FileStatus`` of every file below ``uri``, lazily (a listing page at a time)."""
         path = self._path(uri)
         fs = self._fs(path)
         if not fs.exists(path):
-            return False
+            return
         files = fs.listFiles(path, True)
         while files.hasNext():
-            if accept(str(files.next().getPath().toUri().toString())):
-                return True
-        return False
+            yield files.next()
 
     def list_names(self, uri: str) -> list[str]:
         """Names of the entries directly below a folder (files and folders); none if missing."""

@@ -15,10 +15,24 @@ from collections.abc import Mapping
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+# What orders two versions of a line, most significant first; later is newer.
+VERSION_ORDER = ("source_modified_at", "source_file")
+
 
 def newest_first() -> list[Column]:
     """The version order of a line, newest first."""
-    return [F.col("source_modified_at").desc(), F.col("source_file").desc()]
+    return [F.col(c).desc() for c in VERSION_ORDER]
+
+
+def version() -> Column:
+    """A line's version as one comparable value (structs compare field by field)."""
+    return F.struct(*VERSION_ORDER)
+
+
+def is_newer_or_same(version: Column, than: Column) -> Column:
+    """Whether ``version`` (a ``version()``) wins over ``than`` in the upsert, where an
+    incoming line wins a tie; true when ``than`` is null (no stored line)."""
+    return than.isNull() | (version >= than)
 
 
 def upload_time(modified: Mapping[str, dt.datetime]) -> Column:
