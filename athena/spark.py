@@ -26,6 +26,7 @@ from athena.ddl import DATABASE, VIEWS, render_ddl
 from athena.local import QueryResult, current_partitions
 from transforms.frames import empty_frame
 from transforms.layout import local_path, partition_of
+from transforms.storage import spark_paths
 from transforms.tables import PUBLIC_TABLES as TABLES
 from transforms.tables import Table
 
@@ -75,7 +76,7 @@ def current_frame(spark: SparkSession, root: Path, table: Table) -> DataFrame:
     branches = []
     for relative, files in current_partitions(root, table.name):
         values = partition_of(relative, table.partitions)
-        scan = spark.read.schema(table.data_schema).parquet(*files)
+        scan = spark.read.schema(table.data_schema).parquet(*spark_paths(files))
         branches.append(
             scan.select(
                 *table.data_columns,

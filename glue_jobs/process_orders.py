@@ -16,6 +16,7 @@ from typing import Any
 from awsglue.utils import getResolvedOptions
 from pyspark.sql import SparkSession
 
+from transforms.errors import one_line
 from transforms.jsonlog import configure_logging
 from transforms.layout import RUNS_DIR
 from transforms.options import JobArgumentError, JobOptions
@@ -83,10 +84,6 @@ def write_report(run: Run, report: dict[str, Any]) -> str:
     path = f"{run.output}/{RUNS_DIR}/{run.options.run_id}.json"
     run.storage.write_text(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return path
-
-
-def one_line(err: Exception) -> str:
-    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
 
 
 def fail(options: JobOptions, run: Run | None, err: Exception) -> SystemExit:

@@ -27,7 +27,7 @@ STORAGE_CALLS = tuple(
 
 
 # Calls that change storage: a crash right after one of them is a state of its own.
-EFFECT_CALLS = ("write_frame", "write_text", "delete", "delete_files")
+EFFECT_CALLS = ("write_frame", "write_text", "create_exclusive", "delete", "delete_files")
 
 
 class SimulatedCrash(BaseException):

@@ -154,12 +154,18 @@ def committed(mode: str, n: int, commit_call: int) -> bool:
     return n > commit_call or (n == commit_call and mode == "crash")
 
 
+FAILING_LEASE = ("--lease_seconds", "1")
+
+
 def fail_then_run(
     spark: SparkSession, history: dict, output: Path, mode: str, n: int, next_input: Path
 ) -> None:
     copy_output(history["after_1"], output)
+    faulty = FaultyStorage(spark, fail_at=n, mode=mode)
+    # A crash leaves the writer lease held until it expires: a short one keeps the next
+    # run's wait short (tests/test_lease.py covers the wait itself).
     with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test
-        run(history["batch_2"], output, f"fail-{n}", FaultyStorage(spark, fail_at=n, mode=mode))
+        run(history["batch_2"], output, f"fail-{n}", faulty, *FAILING_LEASE)
     run(next_input, output, f"next-{n}", None, "--retention_hours", "0")
 
 

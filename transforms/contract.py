@@ -158,6 +158,9 @@ EMPTY_FILE: Final[str] = "empty_file"
 UNREADABLE_HEADER: Final[str] = "unreadable_header"
 NOT_CSV: Final[str] = "not_csv"
 FILE_TOO_LARGE: Final[str] = "file_too_large"
+COMPRESSED_FILE: Final[str] = "compressed_file"
+WRONG_ENCODING: Final[str] = "wrong_encoding"
+UNREADABLE_FILE: Final[str] = "unreadable_file"
 FILE_REASONS: Final[tuple[Reason, ...]] = (
     Reason(MISSING_COLUMNS, "a required column is absent (the detail lists which)"),
     Reason(EMPTY_FILE, "no header line at all (the trigger: the object is 0 bytes)"),
@@ -172,6 +175,21 @@ FILE_REASONS: Final[tuple[Reason, ...]] = (
         "`skipped`, the trigger quarantines it",
     ),
     Reason(FILE_TOO_LARGE, "the upload trigger only: the object exceeds its `MAX_FILE_BYTES`"),
+    Reason(
+        COMPRESSED_FILE,
+        "the body is gzip, zip, bzip2, xz or zstd data under a `.csv` name: upload it uncompressed",
+    ),
+    Reason(
+        WRONG_ENCODING,
+        "the file is UTF-16 or UTF-32 (a byte-order mark or NUL bytes in its header), as "
+        "some spreadsheet exports are: save it as CSV UTF-8",
+    ),
+    Reason(
+        UNREADABLE_FILE,
+        "the job could not open or read the file (it vanished after the listing, access "
+        "denied, a read error part-way): the detail holds the storage error; the run's "
+        "other files still load",
+    ),
 )
 
 

@@ -10,17 +10,33 @@ import csv
 from dataclasses import dataclass, field
 
 from transforms.contract import (
+    COMPRESSED_FILE,
     DELIMITERS,
     EMPTY_FILE,
     HEADER_MAX_BYTES,
     MISSING_COLUMNS,
     REQUIRED_COLUMNS,
     UNREADABLE_HEADER,
+    WRONG_ENCODING,
     normalise_header,
 )
 
 HEAD_BYTES = HEADER_MAX_BYTES  # a header line longer than this is not an order file
 BOM = b"\xef\xbb\xbf"
+# The first bytes of compressed data (gzip, zip, bzip2, xz, zstd).
+COMPRESSED_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"PK\x03\x04": "zip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+}
+WIDE_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32 (little-endian)",
+    b"\x00\x00\xfe\xff": "UTF-32 (big-endian)",
+    b"\xff\xfe": "UTF-16 (little-endian)",
+    b"\xfe\xff": "UTF-16 (big-endian)",
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,24 @@ def _first_line(head: bytes, complete: bool) -> bytes | None:
     return b""
 
 
+def _not_text(head: bytes) -> HeaderCheck | None:
+    """Compressed or wide-character content, which no CSV reading can load."""
+    for magic, kind in COMPRESSED_MAGIC.items():
+        if head.startswith(magic):
+            return HeaderCheck(COMPRESSED_FILE, f"the file holds {kind} data, not CSV text")
+    for bom, kind in WIDE_BOMS.items():
+        if head.startswith(bom):
+            return HeaderCheck(WRONG_ENCODING, f"the file is {kind}; the job reads UTF-8")
+    if b"\x00" in head.split(b"\n", 1)[0]:
+        return HeaderCheck(WRONG_ENCODING, "NUL bytes in the header: UTF-16 or UTF-32 text")
+    return None
+
+
 def inspect_header(head: bytes, complete: bool) -> HeaderCheck:
     """Check a file's first bytes; ``complete`` says the head is the whole file."""
+    not_text = _not_text(head)
+    if not_text is not None:
+        return not_text
     head = head.removeprefix(BOM)
     if not head.strip():
         return HeaderCheck(EMPTY_FILE, "the file has no header line")

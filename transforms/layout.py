@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 DATA_DIR = "_data"
 MANIFEST_DIR = "_manifest"
@@ -81,7 +81,9 @@ def is_data_file(relative: str) -> bool:
 
 
 def local_path(uri: str) -> str:
-    """A ``file:`` URI (as Hadoop writes it) as a local path; other strings unchanged."""
+    """A ``file:`` path (Hadoop's ``Path.toString()``: not percent-encoded, so ``%``,
+    ``#`` and ``?`` are part of the name) as a local path; other strings unchanged."""
     if uri.startswith("file:"):
-        return unquote(urlsplit(uri).path)
+        rest = uri.removeprefix("file:")
+        return "/" + rest.lstrip("/") if rest.startswith("//") else rest
     return uri

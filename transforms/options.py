@@ -11,11 +11,19 @@ from dataclasses import dataclass
 from awsglue.utils import getResolvedOptions
 
 from transforms.commit import DEFAULT_RETENTION
+from transforms.lease import DEFAULT_LEASE, DEFAULT_WAIT
 
 # No "=": a run id names a folder inside Hive-style partition paths (key=value segments).
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 REQUIRED_ARGS = ("input_path", "output_path")
-OPTIONAL_ARGS = ("rejected_path", "run_id", "retention_hours", "JOB_NAME")
+OPTIONAL_ARGS = (
+    "rejected_path",
+    "run_id",
+    "retention_hours",
+    "lease_seconds",
+    "lease_wait_seconds",
+    "JOB_NAME",
+)
 
 
 class JobArgumentError(ValueError):
@@ -31,6 +39,8 @@ class JobOptions:
     job_name: str | None
     started_at: dt.datetime  # UTC, naive; its date is the run date for date checks
     retention: dt.timedelta = DEFAULT_RETENTION  # how long replaced files stay readable
+    lease: dt.timedelta = DEFAULT_LEASE  # the writer lease's period (transforms/lease.py)
+    lease_wait: dt.timedelta = DEFAULT_WAIT  # how long to wait for another run's lease
 
     @property
     def run_date(self) -> dt.date:
@@ -58,7 +68,21 @@ class JobOptions:
             job_name=args.get("JOB_NAME"),
             started_at=now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0),
             retention=_retention(args.get("retention_hours")),
+            lease=_seconds("lease_seconds", args.get("lease_seconds"), DEFAULT_LEASE),
+            lease_wait=_seconds("lease_wait_seconds", args.get("lease_wait_seconds"), DEFAULT_WAIT),
         )
+
+
+def _seconds(name: str, text: str | None, default: dt.timedelta) -> dt.timedelta:
+    if text is None:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 7 * 24 * 3600:
+        raise JobArgumentError(f"--{name} must be a number of seconds from 0 to 604800: {text!r}")
+    return dt.timedelta(seconds=seconds)
 
 
 def _retention(text: str | None) -> dt.timedelta:

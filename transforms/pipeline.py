@@ -28,12 +28,13 @@ from transforms.core import (
 )
 from transforms.frames import literal_frame
 from transforms.layout import PartitionValues, data_dir, partition_dir
+from transforms.lease import WriterLease
 from transforms.options import JobOptions
 from transforms.quarantine import merge_rejected
-from transforms.read import InputFile, inspect_input, read_raw_orders
+from transforms.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
 from transforms.report import ReasonCount, file_entries
 from transforms.staging import kept_for_run, latest_lines, rejected_rows, stage_orders
-from transforms.storage import Storage
+from transforms.storage import Storage, spark_paths
 from transforms.table_io import read_current, read_files
 from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
 from transforms.tuning import applied, run_settings
@@ -66,19 +67,27 @@ class Run:
         self.roots[REJECTED_ORDERS.name] = self.storage.qualify(options.rejected_path)
         self.store = TableStore(self.storage, self.output)
         self.commit_id = new_commit_id(options.run_id)
+        self.lease = WriterLease(
+            self.storage,
+            self.output,
+            self.commit_id,
+            options.run_id,
+            period=options.lease,
+            wait=options.lease_wait,
+        )
 
     def new_files(self, table: Table) -> str:
         """Where this run writes a table's new files (invisible until the commit)."""
         return data_dir(self.roots[table.name], self.commit_id)
 
     def execute(self) -> RunOutcome:
+        # One writer at a time (transforms/lease.py): recovery changes manifests too.
+        self.lease.acquire()
         recovered = self.store.recover()
         files = inspect_input(self.storage, self.storage.qualify(self.options.input_path))
-        input_bytes = sum(f.size for f in files if f.status == FILE_OK)
-        cores = self.spark.sparkContext.defaultParallelism
-        with applied(self.spark, run_settings(input_bytes, cores)):
-            entries, writes = self.load(files)
+        entries, writes = self.load_readable(files)
         started = time.monotonic()
+        self.lease.renew()  # the fence: fails if another run took the lease over
         record = self.store.prepare(self.commit_id, self.options.run_id, writes)
         self.store.commit(record)
         log.info("run committed", extra={"commit_id": self.commit_id})
@@ -90,6 +99,7 @@ class Run:
             log.info("partitions written", extra={"table": name, "partitions": n})
         log.info("commit timed", extra=commit)
         self.sweep()
+        self.release()
         return RunOutcome(entries, written, self.commit_id, recovered, commit)
 
     def sweep(self) -> None:
@@ -101,12 +111,45 @@ class Run:
         else:
             log.info("swept", extra={"files_deleted": deleted})
 
+    def release(self) -> None:
+        """Give the lease back; if that fails, it expires (the next run waits for that)."""
+        try:
+            self.lease.release()
+        except Exception as err:
+            log.warning("lease not released; it expires", extra={"error": str(err)})
+
     def abandon(self) -> None:
         """After a failure: finish this run's commit if it was recorded, else delete its
-        new files (nothing refers to them). Committed data is never touched."""
-        if self.store.is_committed(self.commit_id):
-            self.store.apply(self.store.read_record(self.commit_id))
-            return
+        new files (nothing refers to them). Committed data is never touched. Then the
+        lease, if this run holds it, is given back."""
+        try:
+            if self.store.is_committed(self.commit_id):
+                self.store.apply(self.store.read_record(self.commit_id))
+                return
+            self.discard_new_files()
+        finally:
+            self.release()
+
+    def load_readable(
+        self, files: list[InputFile]
+    ) -> tuple[list[dict[str, Any]], list[TableWrite]]:
+        """Load the files; a file that fails while Spark reads it (gone since the listing,
+        a read error) is rejected as unreadable and the others are loaded again."""
+        while True:
+            input_bytes = sum(f.size for f in files if f.status == FILE_OK)
+            cores = self.spark.sparkContext.defaultParallelism
+            try:
+                with applied(self.spark, run_settings(input_bytes, cores)):
+                    return self.load(files)
+            except Exception as err:
+                bad = failed_file(files, err)
+                if bad is None:
+                    raise
+                log.warning("file unreadable; loading the others", extra={"path": bad.path})
+                files = [unreadable(f, err) if f is bad else f for f in files]
+                self.discard_new_files()
+
+    def discard_new_files(self) -> None:
         for root in self.roots.values():
             self.storage.delete(data_dir(root, self.commit_id))
 
@@ -180,7 +223,9 @@ class Run:
             )
         finally:
             located.unpersist()
-        rewritten = self.spark.read.schema(ORDERS.schema).parquet(self.new_files(ORDERS))
+        rewritten = self.spark.read.schema(ORDERS.schema).parquet(
+            *spark_paths([self.new_files(ORDERS)])
+        )
         dates = sorted({values[0] for values in touched})
         self.write_marts(rewritten, set(touched_paths), dates)
         return [

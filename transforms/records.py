@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from transforms.contract import REQUIRED_COLUMNS, UNTERMINATED_QUOTE
 from transforms.header import required_positions
+from transforms.storage import spark_paths
 
 QUOTE = '"'
 # Spark's line reader skips a line when ``line.trim`` is empty: every char <= U+0020.
@@ -66,8 +67,12 @@ class QuoteScan:
         return self.odd_lines % 2 == 1
 
 
-def scan_quotes(spark: SparkSession, paths: list[str]) -> dict[str, QuoteScan]:
-    """Per file with at least one odd-quote line, its ``QuoteScan``; one splittable scan."""
+def scan_quotes(
+    spark: SparkSession, paths: list[str], source: Column | None = None
+) -> dict[str, QuoteScan]:
+    """Per file with at least one odd-quote line, its ``QuoteScan``; one splittable scan.
+    ``source`` names a row's file as ``paths`` do (``transforms.read.source_file``;
+    Spark's percent-encoded ``input_file_name()`` when not given)."""
     if not paths:
         return {}
     value = F.col("value")
@@ -76,10 +81,10 @@ def scan_quotes(spark: SparkSession, paths: list[str]) -> dict[str, QuoteScan]:
     # the width it announces, translate as one U+FFFD, so invalid UTF-8 skewed the count.
     quotes = F.size(F.split(value, QUOTE)) - 1
     rows = (
-        spark.read.text(paths)
+        spark.read.text(spark_paths(paths))
         .where(value.contains(QUOTE))
         .where(quotes % 2 == 1)
-        .groupBy(F.input_file_name().alias("path"))
+        .groupBy((F.input_file_name() if source is None else source).alias("path"))
         .count()
         .collect()
     )
@@ -92,6 +97,7 @@ def read_records(
     columns: tuple[str, ...],
     paths: list[str],
     unterminated: set[str],
+    source: Column | None = None,
 ) -> DataFrame:
     """Records of files sharing one layout, with ``read_error`` on the last record of each
     file in ``unterminated``. ``source_row_id`` increases with the record's position.
@@ -103,7 +109,11 @@ def read_records(
     file_schema = T.StructType(
         [T.StructField(name, T.StringType()) for name in [*names, RAW_RECORD]]
     )
-    frame = spark.read.options(**RECORD_OPTIONS, sep=delimiter).schema(file_schema).csv(paths)
+    frame = (
+        spark.read.options(**RECORD_OPTIONS, sep=delimiter)
+        .schema(file_schema)
+        .csv(spark_paths(paths))
+    )
     # Spark keeps the text only of a record with the wrong number of fields; a blank
     # line is one (empty) field. ``   ,,`` has all its fields and is a record, as in lines.
     # A blank record's last field is always null (no delimiter is blank, and every layout
@@ -120,7 +130,7 @@ def read_records(
     return (
         frame.select(
             *names,
-            F.input_file_name().alias("source_file"),
+            (F.input_file_name() if source is None else source).alias("source_file"),
             F.monotonically_increasing_id().alias("source_row_id"),
             is_blank.alias("_blank"),
         )

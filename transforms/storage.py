@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,12 +19,32 @@ from pyspark.sql import DataFrame, SparkSession
 
 from transforms.layout import local_path
 
+# Hadoop's glob characters (``FileSystem.globStatus``), and its escape character. Spark
+# globs every path it is given to read, so a file named ``orders [final].csv`` must be
+# passed escaped (``spark_paths``) or Spark looks for ``orders f.csv`` and the like.
+_GLOB_CHARACTERS = re.compile(r"([\\{}\[\]*?])")
+
 
 @dataclass(frozen=True)
 class FileInfo:
-    path: str  # qualified URI, the same string Spark's input_file_name() returns
+    """A file as the file system names it. ``path`` is the name as uploaded (decoded: a
+    space is a space, ``%`` is ``%``), the form every storage call and the tables' own
+    ``source_file`` use. ``uri`` is its percent-encoded URI, the string Spark's
+    ``input_file_name()`` returns (``transforms/read.py`` maps one to the other)."""
+
+    path: str
     size: int
     modified_at: dt.datetime = dt.datetime(1970, 1, 1)  # UTC, naive; S3 LastModified on AWS
+    uri: str = ""
+
+    @property
+    def spark_name(self) -> str:
+        return self.uri or self.path
+
+
+def spark_paths(paths: Sequence[str]) -> list[str]:
+    """Paths for ``spark.read``: glob characters escaped, so each names exactly one file."""
+    return [_GLOB_CHARACTERS.sub(r"\\\1", path) for path in paths]
 
 
 class Storage:
@@ -40,7 +61,7 @@ class Storage:
     def qualify(self, uri: str) -> str:
         """Absolute URI (``file:/…``, ``s3://…``) for a possibly relative path."""
         path = self._path(uri)
-        return str(self._fs(path).makeQualified(path).toUri().toString()).rstrip("/")
+        return str(self._fs(path).makeQualified(path).toString()).rstrip("/")
 
     def exists(self, uri: str) -> bool:
         path = self._path(uri)
@@ -53,9 +74,10 @@ class Storage:
             modified = dt.datetime.fromtimestamp(status.getModificationTime() / 1000, dt.UTC)
             found.append(
                 FileInfo(
-                    str(status.getPath().toUri().toString()),
+                    str(status.getPath().toString()),
                     int(status.getLen()),
                     modified.replace(tzinfo=None),
+                    str(status.getPath().toUri().toString()),
                 )
             )
         return sorted(found, key=lambda f: f.path)
@@ -63,7 +85,7 @@ class Storage:
     def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
         """Whether any file below a folder has a URI ``accept`` takes; stops at the first, so
         a check costs one listing page, not a listing of every file."""
-        return any(accept(str(s.getPath().toUri().toString())) for s in self._statuses(uri))
+        return any(accept(str(s.getPath().toString())) for s in self._statuses(uri))
 
     def _statuses(self, uri: str) -> Iterator[Any]:
         """Hadoop ``FileStatus`` of every file below ``uri``, lazily (a listing page at a time)."""
@@ -126,6 +148,32 @@ class Storage:
         finally:
             stream.close()
 
+    def create_exclusive(self, uri: str, text: str) -> bool:
+        """Write a small file only if none exists there, atomically: True if this call
+        created it. Two callers racing for one name: exactly one gets True.
+
+        Local files: a complete temporary file hard-linked to the name (``link`` fails if
+        the name exists). S3: ``PutObject`` with ``If-None-Match: *`` (S3 conditional
+        writes; Hadoop's S3 clients cannot ask for it, so boto3). Elsewhere (HDFS):
+        Hadoop's ``create`` without overwrite, which HDFS makes exclusive.
+        """
+        if uri.startswith("file:"):
+            return _create_local(local_path(uri), text)
+        if uri.split(":", 1)[0] in S3_SCHEMES:
+            return _create_s3(uri, text)
+        path = self._path(uri)
+        try:
+            stream = self._fs(path).create(path, False)
+        except Exception as err:
+            if "FileAlreadyExistsException" in str(err):
+                return False
+            raise
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+        return True
+
     def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
         """One snappy Parquet file per partition (rows are clustered by partition first),
         into a folder no reader looks at until a commit names its files."""
@@ -147,6 +195,46 @@ class Storage:
         for uri in uris:
             path = self._path(uri)
             self._fs(path).delete(path, False)
+
+
+S3_SCHEMES = ("s3", "s3a", "s3n")
+
+
+def _create_local(target: str, text: str) -> bool:
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, target)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(temporary)
+    return True
+
+
+def _create_s3(uri: str, text: str) -> bool:
+    import boto3  # on Glue and in the venv; only this call needs it
+    from botocore.exceptions import ClientError
+
+    bucket, _, key = uri.split("://", 1)[1].partition("/")
+    try:
+        boto3.client("s3").put_object(
+            Bucket=bucket, Key=key, Body=text.encode("utf-8"), IfNoneMatch="*"
+        )
+    except ClientError as err:
+        # 412: the object exists; 409: a concurrent conditional write to it won.
+        if err.response.get("Error", {}).get("Code") in (
+            "PreconditionFailed",
+            "ConditionalRequestConflict",
+        ):
+            return False
+        raise
+    return True
 
 
 def _replace_local(target: str, text: str) -> None:

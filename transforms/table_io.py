@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 
 from transforms.commit import TableStore
 from transforms.frames import empty_frame
+from transforms.storage import spark_paths
 from transforms.tables import Table
 
 
@@ -27,7 +28,7 @@ def read_files(spark: SparkSession, table: Table, files: Sequence[str]) -> DataF
     if not files:
         return empty_frame(spark, table.schema)
     path = F.col("_metadata.file_path")
-    frame = spark.read.schema(table.data_schema).parquet(*files)
+    frame = spark.read.schema(table.data_schema).parquet(*spark_paths(files))
     return frame.select(
         *table.data_columns,
         *[
