@@ -16,6 +16,18 @@ def latest_report(output: Path) -> Path:
     return reports[-1]
 
 
+def _common_folder(paths: list[str]) -> str:
+    """The folder all files are below, with its trailing slash: names are shown from there
+    (``año 2025/pedidos.csv``), as uploaded."""
+    folders = [path.rsplit("/", 1)[0].split("/") for path in paths]
+    common: list[str] = []
+    for parts in zip(*folders, strict=False):
+        if len(set(parts)) > 1:
+            break
+        common.append(parts[0])
+    return "/".join(common) + "/" if common else ""
+
+
 def render(report: dict[str, Any]) -> str:
     totals = report["totals"]
     lines = [
@@ -31,10 +43,11 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"  {'file':<44} {'status':<9} {'read':>6} {'valid':>6} {'rejected':>8}  reasons",
     ]
+    folder = _common_folder([entry["path"] for entry in report["files"]])
     for entry in report["files"]:
         by_reason = entry["rejected_by_reason"].items()
         reasons = entry["reason"] or ", ".join(f"{r}={n}" for r, n in by_reason)
-        name = entry["path"].rsplit("/", 1)[-1]
+        name = entry["path"].removeprefix(folder)
         lines.append(
             f"  {name[:44]:<44} {entry['status']:<9} {entry['rows_read']:>6} "
             f"{entry['rows_valid']:>6} {entry['rows_rejected']:>8}  {reasons}"
