@@ -30,6 +30,15 @@ def log(event: str, **fields: Any) -> None:
     LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
 
 
+def event_key(obj: Mapping[str, Any]) -> str:
+    """An S3 event's `s3.object.key`, decoded once. S3 delivers it URL-encoded, `+` for a
+    space and `%XX` (UTF-8 bytes) for the rest ("Event message structure",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
+    Everything downstream (execution input, validate, quarantine, staging) takes this decoded
+    key and never decodes it again, so a literal `+` or `%41` in a key name stays."""
+    return unquote_plus(str(obj["key"]))
+
+
 def uploads(event: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
     """The uploaded objects of an SQS batch of S3 notifications, deduplicated, in upload
     order (S3's eventTime, then key); S3 test events and keys outside `prefix` are dropped."""
@@ -40,7 +49,7 @@ def uploads(event: Mapping[str, Any], prefix: str) -> list[dict[str, Any]]:
             if not str(record.get("eventName", "")).startswith("ObjectCreated"):
                 continue
             obj = record["s3"]["object"]
-            key = unquote_plus(obj["key"])
+            key = event_key(obj)
             if not key.startswith(prefix):
                 continue
             item = {

@@ -23,6 +23,7 @@ def quarantine(
 
     The delete only happens if the source still has the ETag that was copied, so
     a newer upload under the same key is never removed without a copy.
+    `key` is the decoded key; botocore percent-encodes a dict `CopySource` itself.
     Returns the quarantine key.
     """
     target = f"{prefix}{key}"

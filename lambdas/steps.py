@@ -55,7 +55,9 @@ def log(event: str, **fields: Any) -> None:
 def validate_file(
     clients: Clients, settings: StepSettings, bucket: str, file: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The trigger's checks on one upload; a bad file is quarantined with its sidecar."""
+    """The trigger's checks on one upload; a bad file is quarantined with its sidecar.
+    `file["key"]` is the object's real key, already decoded by the batcher
+    (`lambdas.batcher.event_key`): S3 calls take it as is, boto3 encodes it on the wire."""
     key, etag = str(file["key"]), str(file.get("etag", ""))
     out = {"key": key, "etag": etag, "event_time": file.get("event_time")}
     try:
