@@ -22,6 +22,11 @@ MAX_BATCH_WINDOW = 300  # Lambda's MaximumBatchingWindowInSeconds
 MAX_BATCH_FILES = 10_000  # Lambda's BatchSize for a standard SQS queue
 MAX_COPY_BYTES = 5 * 1024**3  # CopyObject's single-request limit
 RESERVED = ("quarantine/", "batches/", "_batches/")
+# The Glue job's ExecutionProperty.MaxConcurrentRuns, fixed: every run of one output
+# upserts the same tables, and the job's lease lock lets one writer commit at a time, so a
+# second concurrent run would only wait on the lock, burning DPUs (docs/tables.md
+# "Concurrent runs"). A batch that finds the job busy waits in Step Functions instead.
+MAX_CONCURRENT_RUNS = 1
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class DeployConfig:
     number_of_workers: int = 2
     job_timeout_minutes: int = 60
     job_max_retries: int = 0
-    max_concurrent_runs: int = 1
+    max_concurrent_runs: int = MAX_CONCURRENT_RUNS  # readable; no other value is accepted
     batch_window_seconds: int = 60
     batch_max_files: int = 1000
     first_order_date: str = "2025-01-01"
@@ -125,8 +130,15 @@ class DeployConfig:
             raise ConfigError(
                 f"bytes_scanned_cutoff must be >= {MIN_ATHENA_CUTOFF} (Athena minimum)"
             )
-        if self.max_concurrent_runs < 1 or self.number_of_workers < 2:
-            raise ConfigError("max_concurrent_runs must be >= 1 and number_of_workers >= 2")
+        if self.max_concurrent_runs != MAX_CONCURRENT_RUNS:
+            raise ConfigError(
+                f"max_concurrent_runs must be {MAX_CONCURRENT_RUNS}, got "
+                f"{self.max_concurrent_runs}: every run of one output upserts the same tables "
+                "and the job's lock makes a second run wait, so more concurrent Glue runs "
+                'only burn DPUs waiting (docs/tables.md "Concurrent runs")'
+            )
+        if self.number_of_workers < 2:
+            raise ConfigError("number_of_workers must be >= 2")
 
     def path(self, relative: str) -> Path:
         """A config path, relative to the repository root unless absolute."""

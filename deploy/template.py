@@ -66,7 +66,6 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "NumberOfWorkers": _number("Glue workers", 2, 299),
     "JobTimeoutMinutes": _number("Glue job timeout", 1, 2880),
     "JobMaxRetries": _number("Glue retries of a failed run", 0, 10),
-    "MaxConcurrentRuns": _number("Glue concurrent runs (1: runs upsert the same tables)", 1, 1000),
     "BatchWindowSeconds": _number("Seconds the batcher waits to gather uploads", 1, 300),
     "BatchMaxFiles": _number("Most uploads per batch (one Glue run)", 1, 10000),
     "MaxFileBytes": _number("Larger uploads are quarantined", 1, 5368709120),

@@ -10,6 +10,7 @@ from typing import Any
 
 from athena.ddl import DATABASE, PLACEHOLDER
 from deploy.cfn import att, ref, resource
+from deploy.config import MAX_CONCURRENT_RUNS
 from deploy.ddl import parse_ddl
 from deploy.names import (
     BATCH_RECORDS_PREFIX,
@@ -207,7 +208,7 @@ def glue_job() -> dict[str, Any]:
                     "--enable-continuous-cloudwatch-log": "true",
                     "--job-language": "python",
                 },
-                "ExecutionProperty": {"MaxConcurrentRuns": ref("MaxConcurrentRuns")},
+                "ExecutionProperty": {"MaxConcurrentRuns": MAX_CONCURRENT_RUNS},
                 "MaxRetries": ref("JobMaxRetries"),
                 "Timeout": ref("JobTimeoutMinutes"),
                 "GlueVersion": ref("GlueVersion"),

@@ -97,7 +97,6 @@ def parameters(config: DeployConfig, names: Names, keys: dict[str, str]) -> dict
         "NumberOfWorkers": config.number_of_workers,
         "JobTimeoutMinutes": config.job_timeout_minutes,
         "JobMaxRetries": config.job_max_retries,
-        "MaxConcurrentRuns": config.max_concurrent_runs,
         "BatchWindowSeconds": config.batch_window_seconds,
         "BatchMaxFiles": config.batch_max_files,
         "MaxFileBytes": config.max_file_bytes,

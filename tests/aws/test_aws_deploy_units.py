@@ -27,6 +27,7 @@ from deploy.package import (
     transforms_zip,
 )
 from deploy.stack import DeployError, deploy_stack
+from deploy.template import build_template
 from scripts.deploy_job import parameters, stack_names
 from transforms.contract import CHANNELS
 from transforms.tables import PUBLIC_TABLES, Table
@@ -200,6 +201,22 @@ def test_glue_version_comes_from_config_into_the_job_template_parameter(tmp_path
     job = template["Resources"]["ProcessOrdersJob"]["Properties"]
     assert job["GlueVersion"] == {"Ref": "GlueVersion"}
     assert template["Parameters"]["GlueVersion"]["AllowedValues"] == ["5.1", "6.0"]
+
+
+def test_the_job_runs_one_at_a_time_whatever_the_config_asks(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text("[deploy]\nmax_concurrent_runs = 2\n")
+    with pytest.raises(ConfigError, match=r"max_concurrent_runs must be 1, got 2: .*same tables"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r'docs/tables\.md "Concurrent runs"'):
+        load_config(None, {"max_concurrent_runs": "0"})  # a --set flag, as the CLI passes it
+    assert load_config(None, {"max_concurrent_runs": 1}).max_concurrent_runs == 1
+    template = build_template()
+    job = template["Resources"]["ProcessOrdersJob"]["Properties"]
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}  # fixed: no parameter sets it
+    assert "MaxConcurrentRuns" not in template["Parameters"]
+    cfg = DeployConfig()
+    assert set(parameters(cfg, stack_names(cfg, ACCOUNT), {})) <= set(template["Parameters"])
 
 
 def test_shipped_config_loads():
