@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def spark_submit(input_path: Path, output: Path, run_id: str) -> subprocess.Popen[bytes]:
+def spark_submit(
+    input_path: Path, output: Path, run_id: str, *extra: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SPARK_HOME": str(Path(pyspark.__file__).parent),
@@ -45,6 +47,7 @@ def spark_submit(input_path: Path, output: Path, run_id: str) -> subprocess.Pope
         str(output),
         "--run_id",
         run_id,
+        *extra,
     ]
     return subprocess.Popen(
         command,
@@ -86,7 +89,8 @@ def test_a_killed_spark_submit_run_is_completed_or_undone_by_the_next_run(
             return any((output / "_commits").glob("killed-1.*.json"))
         return any((output / "orders" / "_data").glob("killed-1.*/order_date=*"))
 
-    process = spark_submit(batch_2, output, "killed-1")
+    # Killed, it holds the writer lease until it expires: the next run waits that long.
+    process = spark_submit(batch_2, output, "killed-1", "--lease_seconds", "5")
     assert kill_when(process, ready), f"the job ended before it was {moment}"
     argv = ["job", "--input_path", str(batch_2), "--output_path", str(output)]
     main([*argv, "--retention_hours", "0"])
