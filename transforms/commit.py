@@ -15,6 +15,30 @@
 
 No data object is ever copied or moved, and nothing a manifest names is deleted: the cost
 of a commit is one write per touched partition plus two, whatever the data size.
+
+The rules this relies on, each with the test that proves it (docs/tables.md):
+
+- **Who may write when.** Only the holder of the output's writer lease
+  (``transforms/lease.py``) runs any of these steps, recovery included; it renews the lease
+  (the fence) right before step 2, so a run whose lease was taken over never commits.
+  tests/test_concurrent_faults.py, tests/test_lease.py.
+- **Recovery comes before prepare.** ``recover`` completes every recorded, unapplied commit
+  before a run reads a manifest, so ``prepare`` never computes ``replaced`` from a manifest a
+  pending commit is about to change. tests/test_commit_faults.py
+  (``test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_nothing``).
+- **Append mode** (``TableWrite.appended``: the key index) assumes that the partition's
+  current files stay valid beside the new ones, that readers take the newest entry per key,
+  and that nobody else changes that manifest between prepare and apply (the lease).
+  tests/test_key_index.py (``test_runs_append_to_the_index_and_replace_nothing``).
+- **Retention must outlast the longest reader.** A replaced file is deleted once its commit
+  is older than ``--retention_hours``; a query or request that listed the old manifest must
+  have finished by then (Athena's default query timeout is 30 minutes; the default retention
+  24 hours). tests/test_consistent_reads.py reads during commits; the sweep's own test is
+  tests/test_commit_s3_requests.py
+  (``test_a_sweep_does_not_list_every_file_a_live_commit_holds``).
+- **Nothing is lost at any instant.** A failure at any storage call leaves the old state or a
+  recorded commit the next run completes. tests/test_commit_faults.py,
+  tests/test_commit_kill.py.
 """
 
 from __future__ import annotations

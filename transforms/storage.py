@@ -200,7 +200,8 @@ class Storage:
 S3_SCHEMES = ("s3", "s3a", "s3n")
 
 
-def _create_local(target: str, text: str) -> bool:
+def _temporary_copy(target: str, text: str) -> str:
+    """A complete, fsynced file holding ``text`` beside ``target``, under a hidden name."""
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
@@ -209,6 +210,15 @@ def _create_local(target: str, text: str) -> bool:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return temporary
+
+
+def _create_local(target: str, text: str) -> bool:
+    temporary = _temporary_copy(target, text)
+    try:
         os.link(temporary, target)
     except FileExistsError:
         return False
@@ -238,14 +248,8 @@ def _create_s3(uri: str, text: str) -> bool:
 
 
 def _replace_local(target: str, text: str) -> None:
-    folder = os.path.dirname(target)
-    os.makedirs(folder, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    temporary = _temporary_copy(target, text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

@@ -1,0 +1,174 @@
+"""Two writers, every interleaving (docs/tables.md, "Concurrent runs"): a second run B
+is started between every two storage calls of a first run A on the same output.
+
+Up to A's fence (the lease renewal before its commit point), A's lease is first made to
+expire, as if A had stalled past its lease period: B takes the lease over and commits in
+the middle of A. After the fence the lease is A's whole period, so B finds it held.
+Whatever the point, the outcome is one of the serial ones, and nothing is lost:
+
+- B committed before A took the lease, or after A released it: exactly the history of
+  both batches;
+- B took the lease over and committed: A failed with ``LeaseLostError`` having changed
+  nothing, and the tables are exactly B's clean result (running A again is then an
+  ordinary next run, tests/test_commit_faults.py); or, if A was still taking the lease,
+  A saw B's newer generation, took the lease after B, and both batches are there;
+- B found the lease held: B failed with a message naming A's lease and changed nothing,
+  and the tables are exactly A's clean result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyspark.sql import SparkSession
+
+from tests.faults import FaultyStorage
+from tests.output import copy_output
+from tests.test_commit_faults import (
+    BATCH_1,
+    BATCH_2,
+    T1,
+    T2,
+    run,
+    snapshot,
+    sweep,
+    write_batch,
+)
+from transforms.lease import LEASE_DIR
+
+# B: a newer upload that updates one of A's lines and adds another day.
+BATCH_3 = [
+    "O6,C4,P2,store,3,4.00,shipped,2026-11-22",
+    "O8,C5,P1,online,2,2.00,pending,2026-11-23",
+]
+T3 = T2 + 3600
+
+
+class InterleavingStorage(FaultyStorage):
+    """A's storage: right before its N-th call acts, ``interleave()`` runs (once)."""
+
+    def __init__(self, spark: SparkSession, at: int, interleave: Callable[[], None]) -> None:
+        super().__init__(spark)
+        self.at, self.interleave = at, interleave
+
+    def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(name)
+        if len(self.calls) == self.at:
+            self.interleave()
+        return method(*args, **kwargs)
+
+
+def expire_newest_lease(output: Path) -> bool:
+    """Make the newest lease generation expired, as if its holder had stalled; False when
+    no lease is held (none taken, or released)."""
+    folder = output / LEASE_DIR
+    leases = sorted(folder.glob("*.json")) if folder.exists() else []
+    if not leases or (folder / f"{leases[-1].stem}.released").exists():
+        return False
+    record = json.loads(leases[-1].read_text())
+    record["expires_at"] = (dt.datetime(2000, 1, 1)).isoformat()
+    leases[-1].write_text(json.dumps(record))
+    return True
+
+
+def resolved(output: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows; of the key index (an append log whose newest entry per key is
+    the one that counts, transforms/core.py) only those newest entries."""
+    tables = snapshot(output)
+    newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in tables["orders_key_index"]:
+        entry = dict(row)
+        key = (entry["order_id"], entry["product_id"])
+        version = (entry["source_modified_at"], entry["source_file"])
+        if key not in newest or version > newest[key][0]:
+            newest[key] = (version, row)
+    tables["orders_key_index"] = sorted((row for _, row in newest.values()), key=repr)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> Iterator[dict]:
+    base = tmp_path_factory.mktemp("writers")
+    batch_1 = write_batch(base / "in1", "2026-11-20.csv", BATCH_1, T1)
+    batch_2 = write_batch(base / "in2", "2026-11-21.csv", BATCH_2, T2)
+    batch_3 = write_batch(base / "in3", "2026-11-22.csv", BATCH_3, T3)
+    after_1 = base / "after_1"
+    run(batch_1, after_1, "batch-1")
+    only_a = copy_output(after_1, base / "only_a")
+    counting = FaultyStorage(spark)
+    run(batch_2, only_a, "a", counting)
+    both = copy_output(only_a, base / "both")
+    run(batch_3, both, "b")
+    only_b = copy_output(after_1, base / "only_b")
+    run(batch_3, only_b, "b")
+    lease_creates = [
+        n
+        for n, (name, args) in enumerate(counting.log, 1)
+        if name == "create_exclusive" and f"/{LEASE_DIR}/" in str(args[0])
+    ]
+    fence = lease_creates[1]  # acquire, then the renewal before the commit point
+    yield {
+        "batch_2": batch_2,
+        "batch_3": batch_3,
+        "after_1": after_1,
+        "only_a": resolved(only_a),
+        "only_b": resolved(only_b),
+        "both": resolved(both),
+        "calls": len(counting.calls),
+        "fence": fence,
+    }
+
+
+def test_every_interleaving_of_two_writers_ends_as_one_after_the_other(
+    spark: SparkSession, tmp_path: Path, two_writers: dict
+) -> None:
+    history = two_writers
+
+    def check(n: int) -> str | None:
+        output = copy_output(history["after_1"], tmp_path / f"at-{n}")
+        b: dict[str, Any] = {}
+
+        def start_b() -> None:
+            if n <= history["fence"]:
+                b["took_over"] = expire_newest_lease(output)
+            try:
+                run(history["batch_3"], output, f"b-{n}", None, "--lease_wait_seconds", "0")
+                b["outcome"] = "committed"
+            except SystemExit as failed:
+                b["outcome"] = str(failed)
+
+        a_storage = InterleavingStorage(spark, n, start_b)
+        try:
+            run(history["batch_2"], output, f"a-{n}", a_storage, "--lease_wait_seconds", "0")
+            a = "committed"
+        except SystemExit as failed:
+            a = str(failed)
+        where = f"B at A's call {n}/{history['calls']} (fence {history['fence']})"
+        if b.get("outcome") == "committed" and b.get("took_over") and a != "committed":
+            if "LeaseLostError" not in a:
+                return f"{where}: B took the lease over, A failed but not for it: {a}"
+            wanted = "only_b"
+        elif b.get("outcome") == "committed":
+            # B first, or after A; or B took over while A was still taking the lease,
+            # which A then saw and took again after B.
+            if a != "committed":
+                return f"{where}: A failed: {a}"
+            wanted = "both"
+        else:
+            if "LeaseBusyError" not in str(b.get("outcome")):
+                return f"{where}: B neither committed nor found the lease held: {b}"
+            if a != "committed":
+                return f"{where}: A failed: {a}"
+            wanted = "only_a"
+        state = resolved(output)
+        shutil.rmtree(output)
+        return None if state == history[wanted] else f"{where}: not the {wanted} state"
+
+    points = [("interleave", n) for n in range(1, history["calls"] + 1)]
+    assert sweep(points, lambda _, n: check(n)) == []
