@@ -193,15 +193,17 @@ def test_rejected_file_does_not_stop_other_files(
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["event"] for e in events if e["logger"] != "py4j"] == [
         "run started",
+        "lease taken",
         "file result",
         "file result",
         "run committed",
         *["partitions written"] * len(TABLES),
         "commit timed",
         "swept",
+        "lease released",
         "run finished",
     ]
-    assert events[1]["reason"] == "missing_columns"
+    assert events[2]["reason"] == "missing_columns"
     assert events[-1]["rows_read"] == 1
 
 
