@@ -70,9 +70,14 @@ run: setup ## Run the Glue job locally on data/sample and print a summary (INPUT
 	@echo "JSON log lines: $(OUTPUT).log"
 	@$(PY) scripts/run_summary.py --output $(OUTPUT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own SparkSession, and
+# sends a test file to one process whole, so a file's module fixtures are built once; the
+# parts of a sweep go separately and heavy tests first (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 .PHONY: test
-test: setup ## Run the test suite (PYTEST_ARGS="-k rules" to pass pytest options)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: setup ## Run the test suite in TEST_WORKERS=2 processes (PYTEST_ARGS="-k rules" to pass pytest options)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: setup ## ruff (lint + format check) and mypy
@@ -149,8 +154,8 @@ query: setup ## Run a named Athena query on the local output: make query Q=order
 	@$(PY) -m athena query $(Q) $(ARGS) --output $(OUTPUT) --format $(or $(FORMAT),table)
 
 .PHONY: sql
-sql: setup ## Athena SQL (DuckDB) over the local output: make sql Q="SELECT …" [FORMAT=csv|json]; no Q: a prompt
-	@$(PY) -m athena sql --output $(OUTPUT) $(if $(Q),-c "$$Q" --format $(or $(FORMAT),table))
+sql: setup ## Athena SQL (DuckDB) over the local output: make sql Q="SELECT …" [FORMAT=csv|json] [DUCKDB=1: DuckDB SQL, unchecked]; no Q: a prompt
+	@$(PY) -m athena sql --output $(OUTPUT) $(if $(DUCKDB),--duckdb) $(if $(Q),-c "$$Q" --format $(or $(FORMAT),table))
 
 .PHONY: ddl
 ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)

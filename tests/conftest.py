@@ -1,4 +1,11 @@
-"""The one SparkSession of the test run, and shared job-output fixtures.
+"""The one SparkSession of the test run, shared job-output fixtures, and how the suite is
+split over processes.
+
+``make test`` runs pytest-xdist workers (``-n 2 --dist loadfile``): each worker is a test
+session of its own, with its own SparkSession, and takes whole test files, so a file's
+module fixtures are built once. Two rules here keep the workers busy to the end: the tests
+marked ``heavy``, ``slow`` or ``docs`` are collected first, and a test parametrized into sweep parts
+(``part-K-of-N``) is a unit of its own, so the parts of one sweep run side by side.
 
 Hive support is on (with a Derby metastore and warehouse in a temp dir) so the Athena
 DDL can be executed for real; the metastore only starts when a test touches it.
@@ -8,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +30,45 @@ from scripts.local_moto import permission_over_tls
 from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+SWEEP_PART = re.compile(r"\[(?:.*-)?(part-\d+-of-\d+)")
+
+
+def sweep_parts(count: int) -> pytest.MarkDecorator:
+    """Parametrize a sweep test into ``count`` parts: its argument ``part`` is the slice of
+    every ``count``-th point from the K-th, so the parts together take every point once.
+    Under ``make test`` each part is scheduled on its own (see the module docstring)."""
+    return pytest.mark.parametrize(
+        "part",
+        [slice(k, None, count) for k in range(count)],
+        ids=[f"part-{k + 1}-of-{count}" for k in range(count)],
+    )
+
+
+# The marks of tests that take minutes: in-process sweeps, and spark-submit or make processes.
+LONG_RUNNING = ("heavy", "slow", "docs")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long-running tests first (a stable sort: the rest keep their order), so that no
+    worker starts a long sweep while the other is about to run out of work."""
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in LONG_RUNNING))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile``, except that each sweep part is a unit of its own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndSweepParts(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            part = SWEEP_PART.search(nodeid)
+            scope: str = super()._split_scope(nodeid)
+            return f"{scope}::{part.group(1)}" if part else scope
+
+    return FilesAndSweepParts(config, log)
+
+
 SAMPLE_DIR = REPO / "data" / "sample"
 REGION = "eu-west-1"
 
@@ -36,6 +83,13 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
         SparkSession.builder.master("local[2]")
         .appName("duffbeer-tests")
         .config("spark.ui.enabled", "false")
+        # One JVM serves every in-process run of the session (hundreds in the fault sweeps):
+        # a heap of 2 GiB, and the status store keeps only the last few jobs and queries
+        # (its defaults keep 1,000 of each, which filled Spark 4's 1 GiB default heap).
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.ui.retainedExecutions", "20")
+        .config("spark.ui.retainedJobs", "50")
+        .config("spark.ui.retainedStages", "50")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.bindAddress", "127.0.0.1")

@@ -32,6 +32,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
+from tests.conftest import sweep_parts
 from tests.faults import EFFECT_CALLS, FaultyStorage, SimulatedCrash
 from tests.output import copy_output, partition_files, referenced_parquet, stored_parquet
 from transforms.layout import partition_of
@@ -154,7 +155,7 @@ def committed(mode: str, n: int, commit_call: int) -> bool:
     return n > commit_call or (n == commit_call and mode == "crash")
 
 
-FAILING_LEASE = ("--lease_seconds", "1")
+FAILING_LEASE = ("--lease_seconds", "0")
 
 
 def fail_then_run(
@@ -162,8 +163,8 @@ def fail_then_run(
 ) -> None:
     copy_output(history["after_1"], output)
     faulty = FaultyStorage(spark, fail_at=n, mode=mode)
-    # A crash leaves the writer lease held until it expires: a short one keeps the next
-    # run's wait short (tests/test_lease.py covers the wait itself).
+    # A crash leaves the writer lease held until it expires: a lease of 0 s lets the next
+    # run take it over at once (nothing else runs here; tests/test_lease.py covers waits).
     with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test
         run(history["batch_2"], output, f"fail-{n}", faulty, *FAILING_LEASE)
     run(next_input, output, f"next-{n}", None, "--retention_hours", "0")
@@ -195,8 +196,10 @@ def state_after(
     return state
 
 
+@pytest.mark.heavy
+@sweep_parts(4)
 def test_a_failure_at_every_storage_call_then_another_run_loses_nothing(
-    spark: SparkSession, tmp_path: Path, history: dict
+    spark: SparkSession, tmp_path: Path, history: dict, part: slice
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -212,11 +215,13 @@ def test_a_failure_at_every_storage_call_then_another_run_loses_nothing(
             return f"leftovers after {where}: {sorted(stored - referenced)}"
         return None
 
-    assert sweep(failure_points(calls), check) == []
+    assert sweep(failure_points(calls)[part], check) == []
 
 
+@pytest.mark.heavy
+@sweep_parts(2)
 def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_nothing(
-    spark: SparkSession, tmp_path: Path, history: dict
+    spark: SparkSession, tmp_path: Path, history: dict, part: slice
 ) -> None:
     """Where a pending commit and a re-run of its own input meet: the commit record's write
     failing, and a crash after the record and after each manifest write of the apply step."""
@@ -239,4 +244,4 @@ def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_not
             return f"leftovers after {where}: {sorted(stored - referenced)}"
         return None
 
-    assert sweep(points, check) == []
+    assert sweep(points[part], check) == []

@@ -4,7 +4,8 @@ is started between every two storage calls of a first run A on the same output.
 Up to A's fence (the lease renewal before its commit point), A's lease is first made to
 expire, as if A had stalled past its lease period: B takes the lease over and commits in
 the middle of A. After the fence the lease is A's whole period, so B finds it held.
-Whatever the point, the outcome is one of the serial ones, and nothing is lost:
+Whatever the point, the outcome is one of the serial ones, and nothing is lost (the points
+from the fence to A's release are covered by one run of A, B started before every call):
 
 - B committed before A took the lease, or after A released it: exactly the history of
   both batches;
@@ -21,13 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pyspark.sql import SparkSession
 
+from tests.conftest import sweep_parts
 from tests.faults import FaultyStorage
 from tests.output import copy_output
 from tests.test_commit_faults import (
@@ -51,16 +53,19 @@ T3 = T2 + 3600
 
 
 class InterleavingStorage(FaultyStorage):
-    """A's storage: right before its N-th call acts, ``interleave()`` runs (once)."""
+    """A's storage: right before each of its calls numbered in ``at`` acts,
+    ``interleave(n)`` runs."""
 
-    def __init__(self, spark: SparkSession, at: int, interleave: Callable[[], None]) -> None:
+    def __init__(
+        self, spark: SparkSession, at: Container[int], interleave: Callable[[int], None]
+    ) -> None:
         super().__init__(spark)
         self.at, self.interleave = at, interleave
 
     def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.calls.append(name)
-        if len(self.calls) == self.at:
-            self.interleave()
+        if len(self.calls) in self.at:
+            self.interleave(len(self.calls))
         return method(*args, **kwargs)
 
 
@@ -112,7 +117,8 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
         for n, (name, args) in enumerate(counting.log, 1)
         if name == "create_exclusive" and f"/{LEASE_DIR}/" in str(args[0])
     ]
-    fence = lease_creates[1]  # acquire, then the renewal before the commit point
+    # Taking, renewing (the fence, right before the commit point), releasing.
+    fence, release = lease_creates[1], lease_creates[2]
     yield {
         "batch_2": batch_2,
         "batch_3": batch_3,
@@ -122,11 +128,23 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
         "both": resolved(both),
         "calls": len(counting.calls),
         "fence": fence,
+        "release": release,
     }
 
 
+def run_b(history: dict, output: Path, n: int) -> str:
+    """B, not waiting for the lease: ``committed`` or its one-line failure."""
+    try:
+        run(history["batch_3"], output, f"b-{n}", None, "--lease_wait_seconds", "0")
+    except SystemExit as failed:
+        return str(failed)
+    return "committed"
+
+
+@pytest.mark.heavy
+@sweep_parts(2)
 def test_every_interleaving_of_two_writers_ends_as_one_after_the_other(
-    spark: SparkSession, tmp_path: Path, two_writers: dict
+    spark: SparkSession, tmp_path: Path, two_writers: dict, part: slice
 ) -> None:
     history = two_writers
 
@@ -134,16 +152,12 @@ def test_every_interleaving_of_two_writers_ends_as_one_after_the_other(
         output = copy_output(history["after_1"], tmp_path / f"at-{n}")
         b: dict[str, Any] = {}
 
-        def start_b() -> None:
+        def start_b(_: int) -> None:
             if n <= history["fence"]:
                 b["took_over"] = expire_newest_lease(output)
-            try:
-                run(history["batch_3"], output, f"b-{n}", None, "--lease_wait_seconds", "0")
-                b["outcome"] = "committed"
-            except SystemExit as failed:
-                b["outcome"] = str(failed)
+            b["outcome"] = run_b(history, output, n)
 
-        a_storage = InterleavingStorage(spark, n, start_b)
+        a_storage = InterleavingStorage(spark, {n}, start_b)
         try:
             run(history["batch_2"], output, f"a-{n}", a_storage, "--lease_wait_seconds", "0")
             a = "committed"
@@ -170,5 +184,28 @@ def test_every_interleaving_of_two_writers_ends_as_one_after_the_other(
         shutil.rmtree(output)
         return None if state == history[wanted] else f"{where}: not the {wanted} state"
 
-    points = [("interleave", n) for n in range(1, history["calls"] + 1)]
-    assert sweep(points, lambda _, n: check(n)) == []
+    # Every call up to the fence, and after the release, each with its own pair of runs;
+    # the calls in between are the next test's, all in one run of A.
+    calls = [*range(1, history["fence"] + 1), *range(history["release"] + 1, history["calls"] + 1)]
+    assert sweep([("interleave", n) for n in calls][part], lambda _, n: check(n)) == []
+
+
+@pytest.mark.heavy
+def test_a_second_run_between_any_two_calls_after_the_fence_finds_the_lease_held(
+    spark: SparkSession, tmp_path: Path, two_writers: dict
+) -> None:
+    """From the fence to the release the lease is A's, live: B, started before every one
+    of those calls of a single run of A, fails each time and changes nothing."""
+    history = two_writers
+    output = copy_output(history["after_1"], tmp_path / "out")
+    held = range(history["fence"] + 1, history["release"] + 1)
+    outcomes: dict[int, str] = {}
+
+    def start_b(n: int) -> None:
+        outcomes[n] = run_b(history, output, n)
+
+    run(history["batch_2"], output, "a", InterleavingStorage(spark, held, start_b))
+    assert sorted(outcomes) == list(held) and len(held) > 20
+    refused = [n for n, outcome in outcomes.items() if "LeaseBusyError" in outcome]
+    assert refused == list(held), {n: o for n, o in outcomes.items() if n not in refused}
+    assert resolved(output) == history["only_a"]

@@ -172,6 +172,7 @@ def first_runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) ->
     return other, this
 
 
+@pytest.mark.heavy
 def test_same_sample_run_writes_identical_tables_on_both_runtimes(
     spark: SparkSession, first_runs: tuple[Path, Path]
 ) -> None:

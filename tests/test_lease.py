@@ -175,12 +175,13 @@ def test_two_concurrent_spark_submits_into_one_output_lose_no_line(
     """The failure this lease exists for: two runs started at the same moment, each adding
     400 lines to the same 4 partitions. Without the lease both exited 0 and one run's 400
     lines were missing. Now one waits for the other, and all 1,200 lines are there."""
+    from glue_jobs.process_orders import main
     from tests.test_commit_kill import spark_submit
 
     output = tmp_path / "out"
     base = dt.datetime(2026, 11, 22, 8, 0).timestamp()
     first = write_orders(tmp_path / "in0", 0, 400, "d0", base)
-    assert spark_submit(first, output, "first").wait(timeout=600) == 0
+    main(["job", "--input_path", str(first), "--output_path", str(output), "--run_id", "first"])
     batches = [write_orders(tmp_path / f"in{k}", 400 * k, 400, f"d{k}", base + k) for k in (1, 2)]
     runs = [spark_submit(batch, output, f"concurrent-{k}") for k, batch in enumerate(batches, 1)]
     assert [run.wait(timeout=900) for run in runs] == [0, 0]
