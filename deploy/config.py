@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from transforms.contract import FIRST_ORDER_DATE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.toml"
 MIN_ATHENA_CUTOFF = 10 * 1024 * 1024
@@ -27,6 +29,9 @@ RESERVED = ("quarantine/", "batches/", "_batches/")
 # second concurrent run would only wait on the lock, burning DPUs (docs/tables.md
 # "Concurrent runs"). A batch that finds the job busy waits in Step Functions instead.
 MAX_CONCURRENT_RUNS = 1
+# The worker types of a Glue Spark batch job (https://docs.aws.amazon.com/glue/latest/dg/
+# worker-types.html): G.025X is left out, AWS documents it for streaming jobs only.
+WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X")
 
 
 @dataclass(frozen=True)
@@ -123,9 +128,14 @@ class DeployConfig:
         if not self.upload_prefix.endswith("/") or self.upload_prefix.startswith(RESERVED):
             raise ConfigError(f"upload_prefix must end with / and not start with {RESERVED}")
         try:
-            dt.date.fromisoformat(self.first_order_date)
+            first = dt.date.fromisoformat(self.first_order_date)
         except ValueError as exc:
             raise ConfigError(f"first_order_date: {exc}") from exc
+        if first < FIRST_ORDER_DATE:
+            raise ConfigError(
+                f"first_order_date must be on or after {FIRST_ORDER_DATE} (the contract's "
+                f"earliest order date): {self.first_order_date!r}"
+            )
         if self.bytes_scanned_cutoff < MIN_ATHENA_CUTOFF:
             raise ConfigError(
                 f"bytes_scanned_cutoff must be >= {MIN_ATHENA_CUTOFF} (Athena minimum)"
@@ -136,6 +146,11 @@ class DeployConfig:
                 f"{self.max_concurrent_runs}: every run of one output upserts the same tables "
                 "and the job's lock makes a second run wait, so more concurrent Glue runs "
                 'only burn DPUs waiting (docs/tables.md "Concurrent runs")'
+            )
+        if self.worker_type not in WORKER_TYPES:
+            raise ConfigError(
+                f"worker_type must be one of {', '.join(WORKER_TYPES)} (a Spark batch job's; "
+                f"G.025X is for streaming jobs only): {self.worker_type!r}"
             )
         if self.number_of_workers < 2:
             raise ConfigError("number_of_workers must be >= 2")

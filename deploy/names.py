@@ -15,6 +15,12 @@ QUARANTINE_PREFIX = "quarantine/"
 BATCHES_PREFIX = "batches/"
 BATCH_RECORDS_PREFIX = "_batches/"
 BUCKET_PURPOSES = ("input", "processed", "artifacts", "athena-results")
+# The buckets holding data: kept by every stack operation (DeletionPolicy and
+# UpdateReplacePolicy Retain); teardown deletes them only when empty, or with --force.
+# The artifacts bucket holds only what the deployer wrote.
+DATA_BUCKETS = ("input", "processed", "athena-results")
+# Versioned: the uploads, and the tables the job replaces and deletes objects of.
+VERSIONED = ("input", "processed")
 # Template parameter holding each bucket's name.
 BUCKET_PARAMETERS = {
     "input": "InputBucketName",

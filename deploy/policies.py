@@ -47,19 +47,22 @@ def _allow(sid: str, actions: list[str], resources: list[str], **extra: Any) -> 
 
 
 def trust(service: str, names: Names, source_arn: str | None = None) -> Policy:
-    """Only the given AWS service, acting for this account (and this resource), may assume
-    the role: the confused-deputy conditions AWS recommends."""
-    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": names.account}}
+    """Only the given AWS service may assume the role. With ``source_arn``, only acting for
+    that resource of this account: the confused-deputy conditions, set only where the
+    service documents that it sends those keys when it assumes a role (Step Functions).
+    Glue and Lambda document plain service trust for their roles; a condition on a key the
+    service does not send would stop the job or the function from starting (docs/aws.md)."""
+    statement: Policy = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
     if source_arn:
-        condition["ArnLike"] = {"aws:SourceArn": source_arn}
-    return _doc(
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": f"{service}.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": condition,
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": names.account},
+            "ArnLike": {"aws:SourceArn": source_arn},
         }
-    )
+    return _doc(statement)
 
 
 def _put_metrics(namespace: str) -> Policy:

@@ -1,6 +1,8 @@
 """Delete the stack and its bootstrap stack. Data buckets that still hold objects stop the
-teardown (exit code 3) unless --force, which empties them first (every version); the
-artifacts bucket holds only what the deployer wrote and is always emptied."""
+teardown (exit code 3) unless --force, which empties them first (every version). The stack
+retains its data buckets (no stack operation deletes them), so teardown deletes them itself
+once the stack is gone; the artifacts bucket holds only what the deployer wrote and is
+always emptied."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from deploy.names import Names
+from deploy.names import DATA_BUCKETS, Names
 from deploy.stack import delete_stack, stack_status
 
 
@@ -23,7 +25,6 @@ class Deployer(Protocol):
 
 
 EXIT_RETAINED = 3
-DATA_BUCKETS = ("input", "processed", "athena-results")
 
 
 def object_versions(s3: Any, bucket: str) -> list[dict[str, str]]:
@@ -43,6 +44,20 @@ def empty(s3: Any, bucket: str) -> int:
     for start in range(0, len(objects), 1000):
         s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[start : start + 1000]})
     return len(objects)
+
+
+def delete_retained(s3: Any, bucket: str) -> bool:
+    """Delete a data bucket the stack's deletion kept (it is Retain): False if objects
+    arrived in it since it was emptied, so it stays."""
+    try:
+        s3.delete_bucket(Bucket=bucket)
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code == "BucketNotEmpty":
+            return False
+        if code != "NoSuchBucket":
+            raise
+    return True
 
 
 def _local_twin_leftovers(deployer: Deployer, names: Any) -> None:
@@ -83,9 +98,12 @@ def teardown(deployer: Deployer, names: Names, force: bool) -> int:
     for bucket in kept:
         print(f"emptied s3://{bucket}: {empty(s3, bucket)} object versions")
     print(f"stack {config.stack}: {delete_stack(cfn, config.stack).action}")
+    arrived = [b for b in map(names.bucket, DATA_BUCKETS) if not delete_retained(s3, b)]
     if deployer.local:
         _local_twin_leftovers(deployer, names)
     if stack_status(cfn, boot) is not None:
         empty(s3, names.bucket("artifacts"))
     print(f"stack {boot}: {delete_stack(cfn, boot).action}")
-    return 0
+    for bucket in arrived:
+        print(f"retained: s3://{bucket} received objects during the teardown")
+    return EXIT_RETAINED if arrived else 0

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from deploy.cfn import sub
-from deploy.config import DATABASE_NAME, DEFAULT_GLUE_VERSION, GLUE_RUNTIMES, REPO_ROOT
+from deploy.config import (
+    DATABASE_NAME,
+    DEFAULT_GLUE_VERSION,
+    GLUE_RUNTIMES,
+    REPO_ROOT,
+    WORKER_TYPES,
+)
 from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER
 from deploy.template_app import app_resources
 from deploy.template_data import data_resources
@@ -60,9 +66,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         Default=DEFAULT_GLUE_VERSION,
         AllowedValues=list(GLUE_RUNTIMES),
     ),
-    "WorkerType": _string(
-        "Glue worker type", Default="G.1X", AllowedValues=["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"]
-    ),
+    "WorkerType": _string("Glue worker type", Default="G.1X", AllowedValues=list(WORKER_TYPES)),
     "NumberOfWorkers": _number("Glue workers", 2, 299),
     "JobTimeoutMinutes": _number("Glue job timeout", 1, 2880),
     "JobMaxRetries": _number("Glue retries of a failed run", 0, 10),

@@ -16,7 +16,9 @@ from deploy.names import (
     BATCH_RECORDS_PREFIX,
     BATCHES_PREFIX,
     BUCKET_PARAMETERS,
+    DATA_BUCKETS,
     DATABASE_PARAMETER,
+    VERSIONED,
     Names,
 )
 from deploy.policies import queue_policy, tls_only_bucket_policy, topic_policy
@@ -47,21 +49,34 @@ def lifecycle(purpose: str) -> list[dict[str, Any]]:
         rules.append(
             _rule("expire-query-results", "", ExpirationInDays={"Ref": "AthenaResultsExpireDays"})
         )
-    if purpose == "input":
+    if purpose in VERSIONED:
+        # Versioning keeps what the job or an upload replaced or deleted; keep it 30 days.
         rules += [
-            _rule("expire-batch-records", BATCH_RECORDS_PREFIX, ExpirationInDays=RECORD_DAYS),
-            _rule("expire-staged-batches", BATCHES_PREFIX, ExpirationInDays=RECORD_DAYS),
             _rule(
                 "expire-replaced-versions",
                 "",
                 NoncurrentVersionExpiration={"NoncurrentDays": NONCURRENT_DAYS},
-            ),
+                ExpiredObjectDeleteMarker=True,
+            )
+        ]
+    if purpose == "input":
+        rules += [
+            _rule("expire-batch-records", BATCH_RECORDS_PREFIX, ExpirationInDays=RECORD_DAYS),
+            _rule("expire-staged-batches", BATCHES_PREFIX, ExpirationInDays=RECORD_DAYS),
         ]
     return rules
 
 
 def bucket_resources(purpose: str, logical: str, extra: dict[str, Any]) -> dict[str, Any]:
-    """A private, SSE-S3, TLS-only bucket with lifecycle rules, and its bucket policy."""
+    """A private, SSE-S3, TLS-only bucket with lifecycle rules, and its bucket policy. A data
+    bucket is retained by every stack operation: deleting the stack, or replacing the
+    bucket (a renamed bucket parameter), leaves it and its objects where they are."""
+    versioning = {"VersioningConfiguration": {"Status": "Enabled"}} if purpose in VERSIONED else {}
+    retain = (
+        {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+        if purpose in DATA_BUCKETS
+        else {}
+    )
     props = {
         "BucketName": {"Ref": BUCKET_PARAMETERS[purpose]},
         "PublicAccessBlockConfiguration": dict.fromkeys(
@@ -75,6 +90,7 @@ def bucket_resources(purpose: str, logical: str, extra: dict[str, Any]) -> dict[
         },
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         "LifecycleConfiguration": {"Rules": lifecycle(purpose)},
+        **versioning,
         **extra.get("Properties", {}),
     }
     policy = resource(
@@ -82,13 +98,16 @@ def bucket_resources(purpose: str, logical: str, extra: dict[str, Any]) -> dict[
         {"Bucket": ref(logical), "PolicyDocument": tls_only_bucket_policy(N, purpose)},
     )
     bucket = resource(
-        "AWS::S3::Bucket", props, **{k: v for k, v in extra.items() if k != "Properties"}
+        "AWS::S3::Bucket",
+        props,
+        **retain,
+        **{k: v for k, v in extra.items() if k != "Properties"},
     )
     return {logical: bucket, f"{logical}Policy": policy}
 
 
 def storage() -> dict[str, Any]:
-    """Input (versioned; only the upload prefix notifies the queue), processed, results."""
+    """Input and processed (versioned; only the upload prefix notifies the queue), results."""
     notify = {
         "QueueConfigurations": [
             {
@@ -99,10 +118,7 @@ def storage() -> dict[str, Any]:
         ]
     }
     input_extra = {
-        "Properties": {
-            "VersioningConfiguration": {"Status": "Enabled"},
-            "NotificationConfiguration": notify,
-        },
+        "Properties": {"NotificationConfiguration": notify},
         # S3 checks at creation that the queue policy lets this bucket send.
         "DependsOn": ["UploadQueuePolicy"],
     }
@@ -203,6 +219,9 @@ def glue_job() -> dict[str, Any]:
                 "DefaultArguments": {
                     "--extra-py-files": artifacts + "${TransformsKey}",
                     "--output_path": "s3://${ProcessedBucketName}/",
+                    # The one first order date: the job rejects earlier orders, and every
+                    # projection range of the tables starts at it (_bounded).
+                    "--first_order_date": "${FirstOrderDate}",
                     "--TempDir": artifacts + "glue-temp/",
                     "--enable-metrics": "true",
                     "--enable-continuous-cloudwatch-log": "true",

@@ -128,6 +128,21 @@ def test_teardown_keeps_data_unless_forced_then_leaves_nothing(deploy, client, c
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in live)
 
 
+def test_deleting_the_stack_keeps_the_data_buckets_and_their_objects(deploy, client):  # type: ignore[no-untyped-def]
+    """The stack's own deletion (not teardown): moto's CloudFormation honours Retain, so the
+    data buckets and what they hold are still there. (moto's CloudFormation does not apply
+    VersioningConfiguration: test_aws_template.py checks the template for it.)"""
+    assert deploy() == 0
+    s3 = client("s3")
+    processed = f"duffbeer-processed-{ACCOUNT}-eu-west-1"
+    s3.put_object(Bucket=INPUT, Key="incoming/a.csv", Body=b"order_id\n")
+    s3.put_object(Bucket=processed, Key="orders/_manifest/x", Body=b"s3://x\n")
+    client("cloudformation").delete_stack(StackName="duffbeer")
+    left = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert left >= {INPUT, processed, f"duffbeer-athena-results-{ACCOUNT}-eu-west-1"}
+    assert s3.get_object(Bucket=processed, Key="orders/_manifest/x")["Body"].read() == b"s3://x\n"
+
+
 def test_print_deployer_policy_needs_no_aws(capsys):  # type: ignore[no-untyped-def]
     assert deploy_main(["--print-deployer-policy", ACCOUNT]) == 0
     doc: dict[str, Any] = json.loads(capsys.readouterr().out)
