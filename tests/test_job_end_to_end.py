@@ -243,6 +243,13 @@ def test_missing_argument_fails_with_clear_reason() -> None:
         main(["process_orders.py", "--input_path", "x"])
 
 
+@pytest.mark.parametrize("value", ["1999-12-31", "2025-13-01", "soon", "2999-01-01"])
+def test_a_first_order_date_outside_the_contract_fails_with_clear_reason(value: str) -> None:
+    argv = ["process_orders.py", "--input_path", "x", "--output_path", "y"]
+    with pytest.raises(SystemExit, match="--first_order_date must be a yyyy-MM-dd date from"):
+        main([*argv, "--first_order_date", value])
+
+
 def test_records_spanning_lines_are_counted_once_per_file(
     spark: SparkSession, tmp_path: Path
 ) -> None:

@@ -143,6 +143,18 @@ def test_run_date_window_is_inclusive_at_both_ends(spark: SparkSession) -> None:
     assert reasons == ["invalid_date", None, None, "invalid_date"]
 
 
+def test_orders_before_the_deployments_first_order_date_are_rejected(spark: SparkSession) -> None:
+    """With a first order date (on AWS: where Athena's projection starts), the day before it
+    is rejected as invalid_date, not loaded where Athena would never show it."""
+    first = dt.date(2025, 1, 1)
+    days = [dt.date(2024, 12, 31), first, RUN_DATE]
+    frame = raw_frame(
+        spark, *[{"order_id": f"F{n}", "order_date": d.isoformat()} for n, d in enumerate(days)]
+    ).transform(stage_orders(RUN_DATE, INGESTED_AT, first_order_date=first))
+    reasons = [r["reject_reason"] for r in frame.orderBy("source_row_id").collect()]
+    assert reasons == ["invalid_date", None, None]
+
+
 @pytest.mark.parametrize(
     ("value", "valid"),
     [

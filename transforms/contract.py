@@ -47,7 +47,11 @@ HEADER_MAX_BYTES: Final[int] = 64 * 1024
 MIN_QUANTITY: Final[int] = 1
 MAX_QUANTITY: Final[int] = 1_000_000
 MAX_UNIT_PRICE: Final[str] = "9999999.99"
+# The earliest order date a deployment may accept, and a local run's first order date. A
+# deployment sets its own (config `first_order_date`, the job's `--first_order_date`): the
+# same date starts Athena's partition projection, so every accepted order is visible there.
 MIN_ORDER_DATE: Final[str] = "2000-01-01"
+FIRST_ORDER_DATE: Final[dt.date] = dt.date.fromisoformat(MIN_ORDER_DATE)
 # Orders may be dated up to this many days after the run date (time zones, early posting).
 MAX_DAYS_AHEAD: Final[int] = 1
 
@@ -119,8 +123,10 @@ ROW_REASONS: Final[tuple[Reason, ...]] = (
         "not `yyyy-MM-dd`, `dd/MM/yyyy` or an ISO-8601 timestamp "
         "(`yyyy-MM-ddTHH:mm[:ss[.fff]][Z\\|±hh[:mm]]`, its date part is used as written, no "
         "time-zone shift), not a real calendar date, or outside "
-        f"{MIN_ORDER_DATE} … run date + {MAX_DAYS_AHEAD} day (the run date is the UTC date "
-        "the run started)",
+        f"first order date … run date + {MAX_DAYS_AHEAD} day (the first order date is the "
+        f"job's `--first_order_date`, default {MIN_ORDER_DATE}, on AWS the deployment's "
+        "`first_order_date`, where Athena's partition projection starts; the run date is the "
+        "UTC date the run started)",
         ("order_date", "1999-12-31"),
     ),
     Reason(

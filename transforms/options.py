@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from awsglue.utils import getResolvedOptions
 
 from transforms.commit import DEFAULT_RETENTION
+from transforms.contract import FIRST_ORDER_DATE, MAX_DAYS_AHEAD, MIN_ORDER_DATE
 from transforms.lease import DEFAULT_LEASE, DEFAULT_WAIT
 
 # No "=": a run id names a folder inside Hive-style partition paths (key=value segments).
@@ -22,6 +23,7 @@ OPTIONAL_ARGS = (
     "retention_hours",
     "lease_seconds",
     "lease_wait_seconds",
+    "first_order_date",
     "JOB_NAME",
 )
 
@@ -41,6 +43,9 @@ class JobOptions:
     retention: dt.timedelta = DEFAULT_RETENTION  # how long replaced files stay readable
     lease: dt.timedelta = DEFAULT_LEASE  # the writer lease's period (transforms/lease.py)
     lease_wait: dt.timedelta = DEFAULT_WAIT  # how long to wait for another run's lease
+    # Orders dated before it are rejected (invalid_date): on AWS the deployment's
+    # first_order_date, where Athena's partition projection starts.
+    first_order_date: dt.date = FIRST_ORDER_DATE
 
     @property
     def run_date(self) -> dt.date:
@@ -58,6 +63,7 @@ class JobOptions:
         run_id = args.get("run_id") or f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
         if not RUN_ID_PATTERN.match(run_id):
             raise JobArgumentError(f"--run_id must match {RUN_ID_PATTERN.pattern}: {run_id!r}")
+        started_at = now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
         return cls(
             input_path=args["input_path"],
             output_path=output_path,
@@ -66,10 +72,11 @@ class JobOptions:
             ),
             run_id=run_id,
             job_name=args.get("JOB_NAME"),
-            started_at=now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0),
+            started_at=started_at,
             retention=_retention(args.get("retention_hours")),
             lease=_seconds("lease_seconds", args.get("lease_seconds"), DEFAULT_LEASE),
             lease_wait=_seconds("lease_wait_seconds", args.get("lease_wait_seconds"), DEFAULT_WAIT),
+            first_order_date=_first_order_date(args.get("first_order_date"), started_at.date()),
         )
 
 
@@ -83,6 +90,23 @@ def _seconds(name: str, text: str | None, default: dt.timedelta) -> dt.timedelta
     if not 0 <= seconds <= 7 * 24 * 3600:
         raise JobArgumentError(f"--{name} must be a number of seconds from 0 to 604800: {text!r}")
     return dt.timedelta(seconds=seconds)
+
+
+def _first_order_date(text: str | None, run_date: dt.date) -> dt.date:
+    """``--first_order_date``: an ISO date from MIN_ORDER_DATE up to the last accepted one."""
+    if text is None:
+        return FIRST_ORDER_DATE
+    latest = run_date + dt.timedelta(days=MAX_DAYS_AHEAD)
+    try:
+        first = dt.date.fromisoformat(text)
+    except ValueError:
+        first = None
+    if first is None or not FIRST_ORDER_DATE <= first <= latest:
+        raise JobArgumentError(
+            f"--first_order_date must be a yyyy-MM-dd date from {MIN_ORDER_DATE} to {latest}: "
+            f"{text!r}"
+        )
+    return first
 
 
 def _retention(text: str | None) -> dt.timedelta:

@@ -156,7 +156,11 @@ class Run:
     def load(self, files: list[InputFile]) -> tuple[list[dict[str, Any]], list[TableWrite]]:
         staged = (
             read_raw_orders(self.spark, files)
-            .transform(stage_orders(self.options.run_date, self.options.started_at))
+            .transform(
+                stage_orders(
+                    self.options.run_date, self.options.started_at, self.options.first_order_date
+                )
+            )
             .transform(kept_for_run)
             .cache()
         )

@@ -18,12 +18,12 @@ from pyspark.sql import functions as F
 
 from transforms.contract import (
     CHANNELS,
+    FIRST_ORDER_DATE,
     ID_COLUMNS,
     ID_PATTERN,
     MAX_DAYS_AHEAD,
     MAX_QUANTITY,
     MAX_UNIT_PRICE,
-    MIN_ORDER_DATE,
     MIN_QUANTITY,
     REQUIRED_COLUMNS,
     ROW_RULE_REASONS,
@@ -126,9 +126,11 @@ def parse_order_date(value: Column) -> Column:
     )
 
 
-def is_order_date_in_range(order_date: Column, run_date: dt.date) -> Column:
+def is_order_date_in_range(
+    order_date: Column, run_date: dt.date, first_order_date: dt.date = FIRST_ORDER_DATE
+) -> Column:
     latest = run_date + dt.timedelta(days=MAX_DAYS_AHEAD)
-    return order_date.between(F.lit(MIN_ORDER_DATE).cast("date"), F.lit(latest))
+    return order_date.between(F.lit(first_order_date), F.lit(latest))
 
 
 def parsed_values() -> dict[str, Column]:
@@ -146,7 +148,9 @@ def parsed_values() -> dict[str, Column]:
 
 
 def row_rules(
-    run_date: dt.date, parsed: Mapping[str, Column] | None = None
+    run_date: dt.date,
+    parsed: Mapping[str, Column] | None = None,
+    first_order_date: dt.date = FIRST_ORDER_DATE,
 ) -> list[tuple[str, Column]]:
     """(reason code, failing condition) in the contract's precedence order
     (``ROW_RULE_REASONS``), over trimmed string columns.
@@ -156,7 +160,7 @@ def row_rules(
     """
     col = F.col
     typed = parsed if parsed is not None else parsed_values()
-    in_range = is_order_date_in_range(typed["order_date"], run_date)
+    in_range = is_order_date_in_range(typed["order_date"], run_date, first_order_date)
     failing = {
         "invalid_encoding": any_of([has_invalid_encoding(col(c)) for c in REQUIRED_COLUMNS]),
         "missing_required_field": any_of([is_blank(col(c)) for c in REQUIRED_COLUMNS]),

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.contract import DUPLICATE_KEY, ORDER_KEY, REQUIRED_COLUMNS
+from transforms.contract import DUPLICATE_KEY, FIRST_ORDER_DATE, ORDER_KEY, REQUIRED_COLUMNS
 from transforms.rules import failed_reasons, parsed_values, row_rules
 from transforms.versions import newest_first
 
@@ -52,7 +52,9 @@ def read_error_first(reasons: Column) -> Column:
     return F.when(F.col("read_error").isNull(), reasons).otherwise(F.concat(read_error, reasons))
 
 
-def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
+def with_rule_reasons(
+    run_date: dt.date, first_order_date: dt.date = FIRST_ORDER_DATE
+) -> Callable[[DataFrame], DataFrame]:
     """Adds ``reject_reasons`` and the parsed values (``PARSED_COLUMNS``) they were checked on."""
 
     def _apply(df: DataFrame) -> DataFrame:
@@ -60,7 +62,7 @@ def with_rule_reasons(run_date: dt.date) -> Callable[[DataFrame], DataFrame]:
             "*", *[e.alias(PARSED_COLUMNS[name]) for name, e in parsed_values().items()]
         )
         columns = {name: F.col(column) for name, column in PARSED_COLUMNS.items()}
-        reasons = failed_reasons(row_rules(run_date, columns))
+        reasons = failed_reasons(row_rules(run_date, columns, first_order_date))
         return parsed.withColumn("reject_reasons", read_error_first(reasons))
 
     return _apply
@@ -122,13 +124,16 @@ def with_typed_values(df: DataFrame) -> DataFrame:
     )
 
 
-def stage_orders(run_date: dt.date, ingested_at: dt.datetime) -> Callable[[DataFrame], DataFrame]:
-    """Raw rows (``RAW_ORDERS_SCHEMA``) -> every row validated, typed where valid."""
+def stage_orders(
+    run_date: dt.date, ingested_at: dt.datetime, first_order_date: dt.date = FIRST_ORDER_DATE
+) -> Callable[[DataFrame], DataFrame]:
+    """Raw rows (``RAW_ORDERS_SCHEMA``) -> every row validated, typed where valid; order
+    dates are accepted from ``first_order_date`` to the run date + MAX_DAYS_AHEAD."""
 
     def _stage(raw: DataFrame) -> DataFrame:
         return (
             raw.transform(with_trimmed_values)
-            .transform(with_rule_reasons(run_date))
+            .transform(with_rule_reasons(run_date, first_order_date))
             .transform(with_key_versions)
             .transform(with_typed_values)
             .withColumn("ingested_at", F.lit(ingested_at).cast("timestamp"))

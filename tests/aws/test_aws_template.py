@@ -17,11 +17,11 @@ from parliament import analyze_policy_string
 
 from deploy import flow
 from deploy.apigw import unsupported_schema_keywords
-from deploy.config import DeployConfig
+from deploy.config import WORKER_TYPES, ConfigError, DeployConfig
 from deploy.ddl import parse_ddl
 from deploy.deployer import deployer_policy
 from deploy.local_twin import resolve
-from deploy.names import Names
+from deploy.names import BUCKET_PARAMETERS, DATA_BUCKETS, VERSIONED, Names
 from deploy.policies import queue_policy, roles, tls_only_bucket_policy, topic_policy
 from deploy.template import BOOTSTRAP_PATH, TEMPLATE_PATH, build_bootstrap, build_template, render
 from deploy.template_app import API_QUERY_TIMEOUT, API_TIMEOUT
@@ -118,13 +118,21 @@ def test_parliament_catches_scoped_wildcard_only_actions():
     assert "RESOURCE_MISMATCH" in issues
 
 
-def test_trust_policies_pin_the_account_and_the_state_machine(template: dict[str, Any]):
+def test_only_the_state_machine_role_trusts_on_source_conditions(template: dict[str, Any]):
+    """Step Functions documents aws:SourceAccount and aws:SourceArn in its role's trust
+    policy; Glue and Lambda do not, and a condition on a key the service does not send
+    would keep the job and the functions from ever starting (docs/aws.md, "Trust")."""
+    conditioned = {}
     for name, role in resources(template, "AWS::IAM::Role").items():
         (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        condition = statement["Condition"]
-        assert condition["StringEquals"]["aws:SourceAccount"] == {"Fn::Sub": "${AWS::AccountId}"}
+        conditioned[name] = "Condition" in statement
         if name == "StateMachineRole":
+            condition = statement["Condition"]
+            account = condition["StringEquals"]["aws:SourceAccount"]
+            assert account == {"Fn::Sub": "${AWS::AccountId}"}
             assert "stateMachine:${AWS::StackName}-pipeline" in str(condition["ArnLike"])
+    assert [name for name, has in conditioned.items() if has] == ["StateMachineRole"]
+    assert len(conditioned) == 5
 
 
 def test_api_body_is_openapi_3_0_with_draft_4_schemas_only(template: dict[str, Any]):
@@ -180,6 +188,55 @@ def test_no_crawler_and_only_uploads_notify(template: dict[str, Any]):
     ]
 
 
+def buckets_by_purpose() -> dict[str, dict[str, Any]]:
+    """Every bucket of both templates, by its purpose (its name parameter says which)."""
+    purpose_of = {parameter: purpose for purpose, parameter in BUCKET_PARAMETERS.items()}
+    out = {}
+    for path in (TEMPLATE_PATH, BOOTSTRAP_PATH):
+        stack = json.loads(path.read_text(encoding="utf-8"))
+        for bucket in resources(stack, "AWS::S3::Bucket").values():
+            out[purpose_of[bucket["Properties"]["BucketName"]["Ref"]]] = bucket
+    return out
+
+
+def test_no_stack_operation_deletes_a_data_bucket():
+    """Deleting the stack, or replacing a bucket (its name parameter changed), leaves every
+    data bucket and its objects: DeletionPolicy and UpdateReplacePolicy are Retain."""
+    buckets = buckets_by_purpose()
+    assert sorted(buckets) == sorted(BUCKET_PARAMETERS)
+    for purpose in DATA_BUCKETS:
+        policies = {k: buckets[purpose].get(k) for k in ("DeletionPolicy", "UpdateReplacePolicy")}
+        assert policies == dict.fromkeys(policies, "Retain"), purpose
+    assert "DeletionPolicy" not in buckets["artifacts"]  # only what the deployer wrote
+
+
+def test_the_buckets_the_job_deletes_in_are_versioned_and_replaced_versions_expire():
+    buckets = buckets_by_purpose()
+    assert set(VERSIONED) == {"input", "processed"}
+    for purpose, bucket in buckets.items():
+        props = bucket["Properties"]
+        status = props.get("VersioningConfiguration", {}).get("Status")
+        assert status == ("Enabled" if purpose in VERSIONED else None), purpose
+        expiring = [
+            rule
+            for rule in props["LifecycleConfiguration"]["Rules"]
+            if "NoncurrentVersionExpiration" in rule
+        ]
+        assert len(expiring) == (purpose in VERSIONED), purpose
+        if expiring:
+            assert expiring[0]["Prefix"] == "" and expiring[0]["ExpiredObjectDeleteMarker"]
+
+
+def test_the_worker_types_are_a_spark_batch_jobs(template: dict[str, Any]):
+    """G.025X is for streaming jobs only (docs.aws.amazon.com/glue/latest/dg/worker-types.html):
+    neither the template nor the config takes it."""
+    allowed = template["Parameters"]["WorkerType"]["AllowedValues"]
+    assert allowed == list(WORKER_TYPES) and "G.025X" not in allowed
+    assert DeployConfig().worker_type in allowed
+    with pytest.raises(ConfigError, match=r"G\.025X is for streaming jobs only"):
+        DeployConfig(worker_type="G.025X")
+
+
 def test_bucket_names_are_unique_per_stack_account_and_region_unless_chosen():
     default = DeployConfig().bucket_names(ACCOUNT)
     assert default["input"] == f"duffbeer-input-{ACCOUNT}-eu-west-1"
@@ -218,6 +275,22 @@ def test_partition_projection_is_bounded_by_the_first_order_date(template: dict[
     unbounded = planned_partitions(params, "2000-01-01", today)
     print(f"orders: {planned} planned partitions from {first} (was {unbounded} from 2000-01-01)")
     assert unbounded > 39_000 and planned < 3_000
+
+
+def test_the_job_and_every_projection_read_the_one_first_order_date(template: dict[str, Any]):
+    """An order the job accepts is inside every table's projection: the job's
+    --first_order_date and each projected date range start at the same parameter, and the
+    config refuses a first date the contract would not accept."""
+    job = template["Resources"]["ProcessOrdersJob"]["Properties"]["DefaultArguments"]
+    assert job["--first_order_date"] == {"Fn::Sub": "${FirstOrderDate}"}
+    starts = {}
+    for name, table in resources(template, "AWS::Glue::Table").items():
+        for key, value in table["Properties"]["TableInput"]["Parameters"].items():
+            if key.endswith(".range"):
+                starts[name] = value["Fn::Sub"].split(",")[0]
+    assert len(starts) == 5 and set(starts.values()) == {"${FirstOrderDate}"}
+    with pytest.raises(ConfigError, match="on or after 2000-01-01"):
+        DeployConfig(first_order_date="1999-12-31")
 
 
 def test_tables_take_their_formats_and_locations_from_the_ddl(tmp_path: Path):
