@@ -75,15 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sql.add_argument("-c", "--command", dest="sql", help="the SQL to run (';' between statements)")
     sql.add_argument("--format", choices=FORMATS, default="table")
+    sql.add_argument(
+        "--duckdb",
+        action="store_true",
+        help="the SQL is DuckDB's, run as written: no check that Athena would run it",
+    )
     return parser
 
 
 def run_sql(args: argparse.Namespace) -> int:
     athena = LocalAthena(args.output)
     if args.sql is None:
-        AthenaShell(athena).loop()
+        AthenaShell(athena, duckdb_sql=args.duckdb).loop()
         return 0
-    for result in run_statements(athena, args.sql):
+    for result in run_statements(athena, args.sql, duckdb_sql=args.duckdb):
         print(FORMATTERS[args.format](result))
     return 0
 

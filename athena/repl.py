@@ -31,9 +31,14 @@ class AthenaShell(cmd.Cmd):
     continuation = "   ...> "
 
     def __init__(
-        self, athena: LocalAthena, stdin: IO[str] | None = None, stdout: IO[str] | None = None
+        self,
+        athena: LocalAthena,
+        stdin: IO[str] | None = None,
+        stdout: IO[str] | None = None,
+        duckdb_sql: bool = False,
     ):
         super().__init__(stdin=stdin, stdout=stdout)
+        self.duckdb_sql = duckdb_sql
         if stdin is not None:
             self.use_rawinput = False
         self.athena = athena
@@ -77,7 +82,7 @@ class AthenaShell(cmd.Cmd):
 
     def run(self, statement: str) -> None:
         try:
-            for result in run_statements(self.athena, statement):
+            for result in run_statements(self.athena, statement, duckdb_sql=self.duckdb_sql):
                 self.say(format_table(result))
         except QueryError as err:
             self.say(f"error: {err}")

@@ -182,3 +182,52 @@ def test_bad_sql_exits_2_with_one_line(
     code, out, err = run(capsys, "sql", "-c", sql, "--output", str(sample_output))
     assert (code, out) == (2, "")
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "construct"),
+    [
+        ("SELECT quantity::bigint AS q FROM orders", "'::' cast"),
+        ("SELECT * FROM orders WHERE client_id ILIKE 'c001%'", "ILIKE"),
+        ("SELECT * FROM orders ORDER BY order_id LIMIT 2 OFFSET 1", "LIMIT before OFFSET"),
+        ("SELECT list_distinct(array_agg(channel)) AS c FROM orders", "list_distinct()"),
+        ("SELECT strftime(order_date, '%Y') AS y FROM orders", "strftime()"),
+        ("SELECT * FROM orders WHERE order_date >= '2026-11-21'", "a date compared with a string"),
+        (
+            "SELECT * FROM processed_orders WHERE order_date BETWEEN '2026-11-20' AND '2026-11-21'",
+            "a date compared with a string",
+        ),
+    ],
+)
+def test_sql_athena_would_refuse_exits_2_naming_the_construct(
+    capsys: pytest.CaptureFixture[str], sample_output: Path, sql: str, construct: str
+) -> None:
+    """Each of these runs in DuckDB, and Athena (Trino) refuses it: make sql says which part,
+    on one line, rather than answer what Athena never would."""
+    code, out, err = run(capsys, "sql", "-c", sql, "--output", str(sample_output))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: Athena would refuse this: ") and construct in err, err
+    assert "--duckdb" in err and err.count("\n") == 1
+
+
+def test_the_athena_forms_of_the_same_sql_run(
+    capsys: pytest.CaptureFixture[str], sample_output: Path
+) -> None:
+    for sql in [
+        "SELECT CAST(quantity AS bigint) AS q FROM orders",
+        "SELECT * FROM orders WHERE lower(client_id) LIKE 'c001%'",
+        "SELECT * FROM orders ORDER BY order_id OFFSET 1 LIMIT 2",
+        "SELECT array_distinct(array_agg(channel)) AS c FROM orders",
+        "SELECT date_format(order_date, '%Y') AS y FROM orders",
+        "SELECT * FROM orders WHERE order_date >= DATE '2026-11-21'",
+    ]:
+        code, _, err = run(capsys, "sql", "-c", sql, "--output", str(sample_output))
+        assert (code, err) == (0, ""), sql
+
+
+def test_duckdb_flag_runs_duckdb_sql_as_written(
+    capsys: pytest.CaptureFixture[str], sample_output: Path
+) -> None:
+    sql = "SELECT quantity::bigint AS q FROM orders ORDER BY q LIMIT 1 OFFSET 0"
+    code, out, err = run(capsys, "sql", "--duckdb", "-c", sql, "--output", str(sample_output))
+    assert (code, err) == (0, "") and out.splitlines()[0] == "q"
