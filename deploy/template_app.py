@@ -229,6 +229,10 @@ def _alarm(
 # through Alert). A batcher error is retried by SQS and, if it persists, alarmed once as a
 # dead letter. The alarms left watch what the flow never sees (docs/aws.md, "Alerts").
 ERROR_ALARMED_FUNCTIONS = ("ApiFunction",)
+# Executions that end without passing through Alert: a timeout or a stop never reaches a
+# Catch (Step Functions docs, "Error handling": States.Timeout of the execution itself and
+# an abort end it at once).
+UNCAUGHT_EXECUTION_ENDS = ("ExecutionsTimedOut", "ExecutionsAborted")
 
 
 def alerts() -> dict[str, Any]:
@@ -243,6 +247,19 @@ def alerts() -> dict[str, Any]:
             "Uploaded files were quarantined (see quarantine/*.reason.json)",
         ),
     }  # fmt: skip
+    for metric in UNCAUGHT_EXECUTION_ENDS:
+        ending = metric.removeprefix("Executions").lower()
+        out[f"StateMachine{metric}Alarm"] = _alarm(
+            f"pipeline-{ending.replace('timedout', 'timed-out')}", "AWS/States", metric,
+            {"StateMachineArn": ref("PipelineStateMachine")},
+            f"A batch execution {ending.replace('timedout', 'timed out')} without an alert",
+        )  # fmt: skip
+    # Athena failures are answered as handled 502/504, so the API Lambda's Errors never move.
+    out["Api5xxAlarm"] = _alarm(
+        "api-5xx", "AWS/ApiGateway", "5XXError",
+        {"ApiName": N.rest_api, "Stage": ref("ApiStage")},
+        "The API answered 5xx (Athena or the function failing)",
+    )  # fmt: skip
     for fn in ERROR_ALARMED_FUNCTIONS:
         out[f"{fn}ErrorsAlarm"] = _alarm(
             f"{fn.removesuffix('Function').lower()}-errors", "AWS/Lambda", "Errors",

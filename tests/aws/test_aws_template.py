@@ -380,6 +380,27 @@ def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
     return alerts
 
 
+def test_what_no_catch_sees_is_alarmed_timeouts_aborts_and_api_5xx(template: dict[str, Any]):
+    """A timed-out or aborted execution never reaches the flow's Alert, and the API answers
+    Athena failures as handled 502/504 (its function's Errors never move): each has its
+    own alarm on the alert topic."""
+    machine = {"Ref": "PipelineStateMachine"}
+    api = template["Resources"]["OrdersApi"]["Properties"]["Name"]
+    metrics = [
+        ("AWS/States", "ExecutionsTimedOut", machine),
+        ("AWS/States", "ExecutionsAborted", machine),
+        ("AWS/ApiGateway", "5XXError", api),
+    ]
+    for metric in metrics:
+        assert len(alarms_moved_by(template, [metric])) == 1, metric
+    (alarm,) = [
+        a["Properties"]
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "5XXError"
+    ]
+    assert {"Name": "Stage", "Value": {"Ref": "ApiStage"}} in alarm["Dimensions"]
+
+
 @pytest.mark.parametrize("state", ["ProcessBatch", "ValidateFiles", "StageBatch", "RecordSuccess"])
 def test_a_failure_sends_exactly_one_alert_the_flows_own(template: dict[str, Any], state: str):
     assert alerts_for_failure(template, state) == ["state machine: Alert"]
