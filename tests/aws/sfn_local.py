@@ -7,6 +7,13 @@ integrations call moto. Every state entered is recorded, like the execution hist
 Supported: Task (lambda:invoke, glue:startJobRun.sync, sns:publish), Map (inline),
 Choice (NumericGreaterThan), Succeed, Fail; Parameters/ItemSelector with `.$` paths and
 States.JsonToString, ResultSelector, ResultPath, OutputPath, Retry, Catch.
+
+It also measures what AWS limits and moto does not: the UTF-8 size of every state's input
+and output (``sizes``; at most 256 KiB each) and the number of history events the run
+would write (``events``; at most 25,000), counted as AWS's history records them: an
+execution's start and end, a task's entered/scheduled/started/succeeded/exited (3 more per
+retry), a Map's entered/started/succeeded/exited and each iteration's started/succeeded,
+and entered/exited for the other states.
 """
 
 from __future__ import annotations
@@ -72,6 +79,8 @@ class LocalFlow:
     sns: Any
     history: list[tuple[str, Any]] = field(default_factory=list)
     retries: list[str] = field(default_factory=list)
+    sizes: list[tuple[str, str, int]] = field(default_factory=list)  # (state, in/out, bytes)
+    events: int = 0
 
     @classmethod
     def from_template(
@@ -83,14 +92,21 @@ class LocalFlow:
         return cls(json.loads(text), **kw)
 
     def run(self, data: Any) -> tuple[str, Any]:
+        self.events += 2  # ExecutionStarted, ExecutionSucceeded / ExecutionFailed
         return self._run(self.definition, data, {})
+
+    def _measure(self, name: str, side: str, data: Any) -> None:
+        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        self.sizes.append((name, side, size))
 
     def _run(self, scope: dict[str, Any], data: Any, context: dict[str, Any]) -> tuple[str, Any]:
         name = scope["StartAt"]
         while True:
             state = scope["States"][name]
             self.history.append((name, copy.deepcopy(data)))
+            self._measure(name, "input", data)
             kind = state["Type"]
+            self.events += {"Task": 5, "Map": 4}.get(kind, 2)
             if kind == "Succeed":
                 return "SUCCEEDED", data
             if kind == "Fail":
@@ -111,6 +127,7 @@ class LocalFlow:
                 data = put_result(
                     data, catch.get("ResultPath", "$"), {"Error": exc.error, "Cause": exc.cause}
                 )
+                self._measure(name, "output", data)
                 name = catch["Next"]
                 continue
             if "ResultSelector" in state:
@@ -118,6 +135,7 @@ class LocalFlow:
             data = put_result(data, state.get("ResultPath", "$"), result)
             if "OutputPath" in state:
                 data = path_get(state["OutputPath"], data, context)
+            self._measure(name, "output", data)
             if state.get("End"):
                 return "SUCCEEDED", data
             name = state["Next"]
@@ -134,6 +152,7 @@ class LocalFlow:
                     raise
                 attempts[i] = attempts.get(i, 0) + 1
                 self.retries.append(exc.error)  # no sleeping in tests
+                self.events += 3  # TaskFailed, then TaskScheduled and TaskStarted again
 
     def _execute(self, state: dict[str, Any], data: Any, context: dict[str, Any]) -> Any:
         if state["Type"] == "Map":
@@ -141,6 +160,7 @@ class LocalFlow:
             for item in path_get(state["ItemsPath"], data, context):
                 ctx = {**context, "Map": {"Item": {"Value": item}}}
                 item_input = evaluate(state["ItemSelector"], data, ctx)
+                self.events += 2  # MapIterationStarted, MapIterationSucceeded
                 status, out = self._run(state["ItemProcessor"], item_input, ctx)
                 if status != "SUCCEEDED":
                     raise TaskError(str(out["Error"]), str(out["Cause"]))

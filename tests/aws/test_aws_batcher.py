@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -81,3 +82,40 @@ def test_the_local_twin_template_drops_what_moto_lacks_and_keeps_references_reso
         )
     machine = reduced["Resources"]["PipelineStateMachine"]["Properties"]
     assert "Definition" not in machine and "DefinitionString" in machine
+
+
+def _long_key(n: int) -> str:
+    """An upload key of about 960 UTF-8 bytes, accents included (S3 allows 1,024; staging
+    adds ~60 bytes of batches/<batch>/<upload time>/)."""
+    return f"incoming/año 2026/{n:05d}-" + "ñ" * 300 + "x" * 330 + ".csv"
+
+
+def test_the_largest_window_is_cut_into_executions_that_each_fit_step_functions_limits():
+    """The most messages one batcher call can get (BatchSize 10,000) with keys near S3's
+    length limit: every file is in exactly one execution, in upload order, and no
+    execution's largest state can pass 256 KiB or its history 25,000 events."""
+    from urllib.parse import quote_plus
+
+    from deploy.config import MAX_BATCH_FILES
+
+    items = [
+        (quote_plus(_long_key(n)), f"e{n:031d}", f"2026-11-30T10:{n // 600:02d}:00.000Z")
+        for n in range(MAX_BATCH_FILES)
+    ]
+    assert len(_long_key(0).encode()) > 950
+    batches = batcher.uploads(s3_event(*items), "incoming/")
+    files = [f["key"] for batch in batches for f in batch["files"]]
+    assert files == [_long_key(n) for n in range(MAX_BATCH_FILES)]
+    budget = batcher.MAX_STATE_BYTES - batcher.STATE_RESERVE_BYTES
+    for batch in batches:
+        assert sum(map(batcher.state_bytes, batch["files"])) <= budget
+        assert len(batch["files"]) <= batcher.MAX_FILES_PER_EXECUTION
+    assert len(batches) > 50  # ~90 such files fit one execution
+    # Short keys: the payload bound still binds first (~680 files), and each execution but
+    # the last is as full as it can be.
+    short = [(f"incoming/{n}.csv", f"e{n:031d}", "2026-11-30T10:00:00.000Z") for n in range(2500)]
+    cut = batcher.uploads(s3_event(*short), "incoming/")
+    assert sum(len(b["files"]) for b in cut) == 2500 and len(cut) > 3
+    for batch, after in itertools.pairwise(cut):
+        used = sum(map(batcher.state_bytes, batch["files"]))
+        assert used + batcher.state_bytes(after["files"][0]) > budget

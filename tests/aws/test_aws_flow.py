@@ -23,6 +23,7 @@ from scripts.deploy_job import stack_names
 from scripts.pipeline_status import collect_status
 from tests.aws.moto_state import set_job_run_progression
 from tests.aws.sfn_local import LocalFlow
+from tests.aws.test_aws_batcher import s3_event
 
 ACCOUNT = "123456789012"
 INPUT = f"duffbeer-input-{ACCOUNT}-eu-west-1"
@@ -146,6 +147,41 @@ def test_a_hundred_uploads_in_one_window_make_one_glue_run(stack: Stack):
     assert len(stack.glue.get_job_runs(JobName=JOB)["JobRuns"]) == 1
     assert len(stack.keys(f"batches/{batches[0]}/")) == 100
     assert stack.keys("incoming/") == []
+
+
+def test_the_largest_batch_runs_within_step_functions_payload_and_history_limits(stack: Stack):
+    """The execution with the largest state the batcher can start: the most files with keys
+    near S3's length limit. It runs the deployed definition end to end, and every state's
+    input and output stays under 256 KiB (tests/aws/sfn_local.py measures them)."""
+    long_names = [
+        f"incoming/año 2026/{n:04d}-" + "ñ" * 300 + "x" * 330 + ".csv" for n in range(120)
+    ]
+    for key in long_names:
+        stack.upload(key, HEADER + ROW)
+    batches = stack.window()
+    assert len(batches) > 1  # 120 such files fit no single execution
+    inputs = [json.loads(e["input"]) for e in stack.executions()]
+    largest = max(inputs, key=lambda doc: len(doc["files"]))
+    flow = stack.flow()
+    status, _ = flow.run(largest)
+    assert status == "SUCCEEDED"
+    biggest = max(flow.sizes, key=lambda entry: entry[2])
+    assert biggest[:2] == ("ValidateFiles", "output")
+    assert 200_000 < biggest[2] < batcher.MAX_STATE_BYTES, biggest
+
+    # The history: 7 events per file (sfn_local counts them as AWS's history records them),
+    # so the execution with the most files (the shortest keys) stays under 25,000 events.
+    one = stack.flow()
+    stack.upload("incoming/a.csv", HEADER + ROW)
+    (name,) = stack.window()
+    (single,) = [json.loads(e["input"]) for e in stack.executions() if e["name"] == name]
+    assert one.run(single)[0] == "SUCCEEDED"
+    per_file = (flow.events - one.events) / (len(largest["files"]) - 1)
+    assert per_file == 7
+    shortest = [(f"incoming/{n}", f"{n:032x}", "2026-11-30T10:00:00.000Z") for n in range(2000)]
+    most = max(len(b["files"]) for b in batcher.uploads(s3_event(*shortest), "incoming/"))
+    assert most <= batcher.MAX_FILES_PER_EXECUTION
+    assert one.events + per_file * (most - 1) < batcher.MAX_HISTORY_EVENTS / 3  # retries' room
 
 
 def test_a_redelivered_window_starts_no_second_execution(stack: Stack):
