@@ -164,6 +164,16 @@ def api(repo: Path) -> dict[str, Any]:
                 "RestApiId": ref("OrdersApi"),
                 "DeploymentId": ref(deployment),
                 "StageName": ref("ApiStage"),
+                # Every method, the keyless dashboard routes included: the usage plan's
+                # throttle covers only requests that carry the key.
+                "MethodSettings": [
+                    {
+                        "ResourcePath": "/*",
+                        "HttpMethod": "*",
+                        "ThrottlingRateLimit": ref("ApiRateLimit"),
+                        "ThrottlingBurstLimit": ref("ApiBurstLimit"),
+                    }
+                ],
             },
         ),
         "OrdersApiKey": resource("AWS::ApiGateway::ApiKey", {"Name": N.api_key, "Enabled": True}),

@@ -16,7 +16,7 @@ from openapi_spec_validator import validate as validate_openapi
 from parliament import analyze_policy_string
 
 from deploy import flow
-from deploy.apigw import unsupported_schema_keywords
+from deploy.apigw import PAGE_ROUTES, unsupported_schema_keywords
 from deploy.config import WORKER_TYPES, ConfigError, DeployConfig
 from deploy.ddl import parse_ddl
 from deploy.deployer import deployer_policy
@@ -399,6 +399,19 @@ def test_what_no_catch_sees_is_alarmed_timeouts_aborts_and_api_5xx(template: dic
         if a["Properties"]["MetricName"] == "5XXError"
     ]
     assert {"Name": "Stage", "Value": {"Ref": "ApiStage"}} in alarm["Dimensions"]
+
+
+def test_every_method_is_throttled_the_keyless_dashboard_routes_too(template: dict[str, Any]):
+    """The usage plan throttles requests that carry the API key; `/`, `/dashboard` and
+    `/static/{proxy+}` need none, so the stage throttles every method as well."""
+    stage = template["Resources"]["OrdersApiStage"]["Properties"]
+    (setting,) = stage["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert setting["ThrottlingBurstLimit"] == {"Ref": "ApiBurstLimit"}
+    body = template["Resources"]["OrdersApi"]["Properties"]["Body"]
+    keyless = [p for p, ops in body["paths"].items() if ops.get("get", {}).get("security") == []]
+    assert sorted(keyless) == sorted(PAGE_ROUTES)
 
 
 @pytest.mark.parametrize("state", ["ProcessBatch", "ValidateFiles", "StageBatch", "RecordSuccess"])
