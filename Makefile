@@ -177,6 +177,10 @@ moto: setup ## Local AWS twin: moto server on 127.0.0.1:$(MOTO_PORT) for `make d
 deploy: setup ## Deploy the CloudFormation stack (deploy/config.toml; ENDPOINT_URL=http://127.0.0.1:5000 DEPLOY_ARGS=--dry-run)
 	$(DEPLOY) $(DEPLOY_ARGS)
 
+.PHONY: smoke
+smoke: setup ## After a deploy (real AWS): upload the sample, wait for its run, call the three endpoints (SMOKE_ARGS="--timeout 3600")
+	$(PY) scripts/smoke_test.py $(SMOKE_ARGS)
+
 .PHONY: teardown
 teardown: setup ## Delete the stack (FORCE=1 also empties non-empty data buckets)
 	$(DEPLOY) --teardown $(if $(FORCE),--force) $(DEPLOY_ARGS)

@@ -36,6 +36,7 @@ SKIPPED = {
     "make test": "the test suite itself (this test is part of it)",
     "make deploy": "deploys to AWS",
     "make teardown": "deletes the AWS stack",
+    "make smoke": "uploads to and calls the deployed AWS stack",
     "make moto": "a long-running server",
     "make serve": "a long-running server",
     "make bench": "a long benchmark (30+ minutes)",

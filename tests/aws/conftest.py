@@ -9,10 +9,13 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
+from scripts.deploy_job import main as deploy_main
+from tests.aws.local_stack import Stack
 from tests.conftest import REGION
 
 
@@ -54,3 +57,16 @@ def api_dependencies(tmp_path: Path) -> Path:
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("VERSION = '1'\n")
     return package.parent
+
+
+@pytest.fixture
+def stack(moto: str, session: boto3.Session, client: Any, api_dependencies: Path) -> Stack:
+    """The stack deployed on moto, Lambda's event source mappings off (the test plays them)."""
+    argv = ["--endpoint-url", moto, "--set", f"api_dependencies_dir={api_dependencies}"]
+    assert deploy_main(argv, session) == 0
+    lam = client("lambda")
+    for mapping in lam.list_event_source_mappings()["EventSourceMappings"]:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)  # the test is the ESM
+    deployed = Stack(client, moto)
+    deployed.sqs.purge_queue(QueueUrl=deployed.queue_url)  # S3's s3:TestEvent
+    return deployed

@@ -8,97 +8,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import boto3
-import pytest
 
 from deploy.config import DeployConfig
 from lambdas import batcher, steps
-from lambdas.trigger import Clients, Settings
-from scripts.deploy_job import main as deploy_main
 from scripts.deploy_job import stack_names
 from scripts.pipeline_status import collect_status
+from tests.aws.local_stack import ACCOUNT, HEADER, INPUT, JOB, MACHINE, ROW, Stack
 from tests.aws.moto_state import set_job_run_progression
-from tests.aws.sfn_local import LocalFlow
 from tests.aws.test_aws_batcher import s3_event
-
-ACCOUNT = "123456789012"
-INPUT = f"duffbeer-input-{ACCOUNT}-eu-west-1"
-MACHINE = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:duffbeer-pipeline"
-JOB = "duffbeer-process-orders"
-HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
-ROW = "O-1,C-1,P-1,online,2,3.50,confirmed,2026-11-01\n"
-TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.json"
-
-
-@dataclass
-class Stack:
-    client: Any
-    endpoint: str
-
-    def __post_init__(self) -> None:
-        self.s3, self.sqs, self.sfn = (
-            self.client("s3"),
-            self.client("sqs"),
-            self.client("stepfunctions"),
-        )
-        self.glue = self.client("glue")
-        self.queue_url = self.sqs.get_queue_url(QueueName="duffbeer-uploads")["QueueUrl"]
-
-    def upload(self, key: str, body: str) -> None:
-        self.s3.put_object(Bucket=INPUT, Key=key, Body=body.encode())
-
-    def window(self, max_files: int = 1000) -> list[str]:
-        """What Lambda's event source does at the end of a batching window: gather the
-        queued messages (up to BatchSize), invoke the batcher once, delete them."""
-        messages: list[dict[str, Any]] = []
-        while len(messages) < max_files:
-            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
-            if not got.get("Messages"):
-                break
-            messages += got["Messages"]
-        event = {"Records": [{"body": m["Body"], "eventSource": "aws:sqs"} for m in messages]}
-        started = batcher.start_batches(event, self.sfn, MACHINE, "incoming/", time.time())
-        for m in messages:
-            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
-        return started
-
-    def executions(self) -> list[dict[str, Any]]:
-        found = self.sfn.list_executions(stateMachineArn=MACHINE)["executions"]
-        return [self.sfn.describe_execution(executionArn=e["executionArn"]) for e in found]
-
-    def flow(self) -> LocalFlow:
-        props = json.loads(TEMPLATE.read_text())["Resources"]["PipelineStateMachine"]["Properties"]
-        settings = steps.StepSettings("incoming/", Settings(max_bytes=10_000))
-        clients = Clients(self.s3, self.client("cloudwatch"))
-        topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:duffbeer-pipeline-alerts"
-        subs = {"StepsFunctionArn": "steps", "JobName": JOB, "TopicArn": topic}
-        return LocalFlow.from_template(
-            props,
-            subs,
-            invoke=lambda payload: steps.handle(payload, settings, clients),
-            glue=self.glue,
-            sns=self.client("sns"),
-        )
-
-    def keys(self, prefix: str) -> list[str]:
-        listing = self.s3.list_objects_v2(Bucket=INPUT, Prefix=prefix)
-        return sorted(o["Key"] for o in listing.get("Contents", []))
-
-
-@pytest.fixture
-def stack(moto: str, session: boto3.Session, client: Any, api_dependencies: Path) -> Stack:
-    argv = ["--endpoint-url", moto, "--set", f"api_dependencies_dir={api_dependencies}"]
-    assert deploy_main(argv, session) == 0
-    lam = client("lambda")
-    for mapping in lam.list_event_source_mappings()["EventSourceMappings"]:
-        lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)  # the test is the ESM
-    deployed = Stack(client, moto)
-    deployed.sqs.purge_queue(QueueUrl=deployed.queue_url)  # S3's s3:TestEvent
-    return deployed
 
 
 def test_an_upload_reaches_a_started_glue_run_and_bad_files_are_quarantined(stack: Stack):
