@@ -13,6 +13,7 @@ from deploy.cfn import att, ref, resource
 from deploy.flow import definition
 from deploy.names import DATABASE_PARAMETER, QUARANTINE_PREFIX, Names
 from deploy.policies import roles
+from lambdas.steps import BATCHES_SUCCEEDED
 
 N = Names.template()
 RUNTIME = "python3.13"
@@ -264,6 +265,24 @@ def alerts() -> dict[str, Any]:
             {"StateMachineArn": ref("PipelineStateMachine")},
             f"A batch execution {ending.replace('timedout', 'timed out')} without an alert",
         )  # fmt: skip
+    # No batch's Glue run succeeded for a day (none arrived, or every one failed or was
+    # quarantined whole): the steps Lambda counts BatchesSucceeded when it records one.
+    out["NoSucceededBatchAlarm"] = resource(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": f"{N.stack}-no-succeeded-batch-for-a-day",
+            "AlarmDescription": "No batch was processed successfully in the last 24 hours",
+            "Namespace": N.metric_namespace,
+            "MetricName": BATCHES_SUCCEEDED,
+            "Statistic": "Sum",
+            "Period": 86400,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "breaching",
+            "AlarmActions": [ref("AlertTopic")],
+        },
+    )
     # Athena failures are answered as handled 502/504, so the API Lambda's Errors never move.
     out["Api5xxAlarm"] = _alarm(
         "api-5xx", "AWS/ApiGateway", "5XXError",

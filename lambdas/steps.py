@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lambdas.s3_ops import is_missing
-from lambdas.trigger import Clients, Settings, reject, validate
+from lambdas.trigger import Clients, Settings, emit_metric, reject, validate
 from transforms.contract import upload_time_segment
 
 LOG = logging.getLogger("duffbeer.steps")
@@ -156,7 +156,14 @@ def stage_batch(
     return {"batch_id": batch, "bucket": bucket, "input_path": input_path, "valid": valid}
 
 
-def record_outcome(clients: Clients, bucket: str, batch: str, event: Mapping[str, Any]) -> None:
+# Counted once per batch whose Glue run succeeded: the alarm on it says when none did for a
+# day (deploy/template_app.py ``alerts``).
+BATCHES_SUCCEEDED = "BatchesSucceeded"
+
+
+def record_outcome(
+    clients: Clients, settings: StepSettings, bucket: str, batch: str, event: Mapping[str, Any]
+) -> None:
     record = read_record(clients.s3, bucket, batch)
     record.update(
         state=event["state"],
@@ -167,6 +174,8 @@ def record_outcome(clients: Clients, bucket: str, batch: str, event: Mapping[str
             record[field] = event[field]
     write_record(clients.s3, bucket, batch, record)
     log("batch_" + str(event["state"]), batch_id=batch)
+    if event["state"] == SUCCEEDED:
+        emit_metric(clients, settings.checks, BATCHES_SUCCEEDED, None)
 
 
 def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -> Any:
@@ -176,7 +185,7 @@ def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -
     if step == "stage":
         return stage_batch(clients, settings, bucket, str(event["batch_id"]), event["files"])
     if step == "record":
-        record_outcome(clients, bucket, str(event["batch_id"]), event)
+        record_outcome(clients, settings, bucket, str(event["batch_id"]), event)
         return {"batch_id": event["batch_id"], "state": event["state"]}
     raise ValueError(f"unknown step {step!r}")
 

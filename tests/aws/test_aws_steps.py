@@ -142,3 +142,29 @@ def test_staging_moves_valid_files_once_and_records_the_batch(clients: Clients):
     )  # fmt: skip
     record = steps.read_record(clients.s3, BUCKET, "b-1")
     assert record["state"] == "failed" and record["error"]["Cause"] == "boom"
+
+
+def succeeded_batches(clients: Clients) -> float:
+    """The BatchesSucceeded sum moto's CloudWatch holds (the alarm's metric)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    stats = clients.cloudwatch.get_metric_statistics(
+        Namespace="DuffBeer/Trigger", MetricName=steps.BATCHES_SUCCEEDED,
+        StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(hours=1),
+        Period=3600, Statistics=["Sum"],
+    )["Datapoints"]  # fmt: skip
+    return sum(point["Sum"] for point in stats)
+
+
+def test_only_a_succeeded_batch_is_counted_for_the_no_success_for_a_day_alarm(clients: Clients):
+    etag = put(clients, "incoming/a.csv", VALID)
+    file = {"key": "incoming/a.csv", "etag": etag, "status": "valid", "event_time": ""}
+    for batch in ("b-ok", "b-bad"):
+        event = {"step": "stage", "bucket": BUCKET, "batch_id": batch, "files": [file]}
+        steps.handle(event, SETTINGS, clients)
+    record = {"step": "record", "bucket": BUCKET}
+    steps.handle({**record, "batch_id": "b-bad", "state": "failed", "error": {}}, SETTINGS, clients)
+    assert succeeded_batches(clients) == 0
+    steps.handle({**record, "batch_id": "b-ok", "state": "succeeded"}, SETTINGS, clients)
+    assert succeeded_batches(clients) == 1

@@ -401,6 +401,18 @@ def test_what_no_catch_sees_is_alarmed_timeouts_aborts_and_api_5xx(template: dic
     assert {"Name": "Stage", "Value": {"Ref": "ApiStage"}} in alarm["Dimensions"]
 
 
+def test_a_day_without_a_succeeded_batch_is_alarmed(template: dict[str, Any]):
+    """Nothing arriving, or every batch failing, is silent otherwise: the steps Lambda counts
+    each succeeded batch, and a day whose count is below 1, or missing, alarms."""
+    alarm = template["Resources"]["NoSucceededBatchAlarm"]["Properties"]
+    steps_env = template["Resources"]["StepsFunction"]["Properties"]["Environment"]["Variables"]
+    assert alarm["Namespace"] == steps_env["METRIC_NAMESPACE"]
+    assert alarm["MetricName"] == "BatchesSucceeded" and alarm["Period"] == 86400
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
+
+
 def test_every_method_is_throttled_the_keyless_dashboard_routes_too(template: dict[str, Any]):
     """The usage plan throttles requests that carry the API key; `/`, `/dashboard` and
     `/static/{proxy+}` need none, so the stage throttles every method as well."""
