@@ -79,11 +79,26 @@ TEST_WORKERS ?= 2
 test: setup ## Run the test suite in TEST_WORKERS=2 processes (PYTEST_ARGS="-k rules" to pass pytest options)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
+# checkov (the CloudFormation scanner) pins boto3 and packaging versions the runtimes' venvs
+# cannot take: it has a virtualenv of its own, on Python 3.11, pinned by constraints/checkov.txt.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_PYTHON ?= $(shell for p in python3.11 $$(pyenv root 2>/dev/null)/versions/3.11*/bin/python3.11; do \
+  "$$p" -c '' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+$(CHECKOV_STAMP): constraints/checkov.txt
+	@test -n '$(CHECKOV_PYTHON)' || { echo "error: Python 3.11 not found (checkov's virtualenv runs on it); CHECKOV_PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(CHECKOV_PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints/checkov.txt checkov
+	@touch $@
+
 .PHONY: lint
-lint: setup ## ruff (lint + format check) and mypy
+lint: setup $(CHECKOV_STAMP) ## ruff (lint + format check), mypy, and checkov on both CloudFormation templates
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+	  -f deploy/template.json -f deploy/bootstrap.json
 
 .PHONY: fmt
 fmt: setup ## Format and auto-fix with ruff
