@@ -19,7 +19,7 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 # Where a clause of its own begins: a parameter must meet a WHERE before any of these.
 _CLAUSE_ROOTS = (exp.Select, exp.Union, exp.Subquery, exp.Limit, exp.Offset, exp.Having)
@@ -64,10 +64,10 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _TEMPORAL = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ)
 
 
-def _clause_order(sql: str) -> list[str]:
+def _clause_order(tokens: list[Token]) -> list[str]:
     """LIMIT followed by OFFSET in one query (the same parenthesis depth)."""
     depth, limit_at = 0, set()
-    for token in sqlglot.tokenize(sql, read="athena"):
+    for token in tokens:
         kind = token.token_type
         if kind == TokenType.L_PAREN:
             depth += 1
@@ -100,13 +100,14 @@ def not_athena(
     Athena would refuse; empty when none. ``schema``: table -> column -> type (the local
     views' own, in DuckDB's names); ``duckdb_functions``: DuckDB's function names, lower
     case."""
-    tokens = {token.token_type for token in sqlglot.tokenize(sql, read="athena")}
+    tokens = sqlglot.tokenize(sql, read="athena")
+    kinds = {token.token_type for token in tokens}
     found = []
-    if TokenType.DCOLON in tokens:
+    if TokenType.DCOLON in kinds:
         found.append("a '::' cast: Athena writes CAST(x AS type)")
-    if TokenType.ILIKE in tokens:
+    if TokenType.ILIKE in kinds:
         found.append("ILIKE: Athena has none (lower(x) LIKE 'abc%')")
-    found += _clause_order(sql)
+    found += _clause_order(tokens)
     try:
         trees = [tree for tree in sqlglot.parse(sql, read="athena") if tree is not None]
     except ParseError as err:

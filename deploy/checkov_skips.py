@@ -2,7 +2,21 @@
 checkov on both templates; deploy/template.py writes these into each resource's
 ``Metadata.checkov.skip``, so a new finding fails the lint until it is fixed or listed here.
 
-Keyed by resource type (every resource of that type), or by logical id (that one only)."""
+Keyed by resource type (every resource of that type), or by logical id (that one only).
+The AWS rules the reasons rest on:
+- SNS: CloudWatch alarms publish to an encrypted topic only under a customer managed key
+  whose policy grants cloudwatch.amazonaws.com ("Enable compatibility between event sources
+  from AWS services and encrypted topics",
+  https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+- Lambda: "You can reserve up to the Unreserved account concurrency value that is shown,
+  minus 100" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html);
+- API Gateway: access logging needs the account's CloudWatch role
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html), which
+  AWS::ApiGateway::Account sets for the whole region ("you should only have one
+  AWS::ApiGateway::Account resource per region per account",
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html);
+- CloudWatch Logs encrypts log data at rest by default
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)."""
 
 from __future__ import annotations
 
@@ -43,8 +57,8 @@ BY_TYPE: dict[str, dict[str, str]] = {
         ),
         "CKV_AWS_117": "reaches only AWS APIs over TLS; no VPC resources to reach",
         "CKV_AWS_115": (
-            "a reservation fails on accounts at the default regional limit; load is bounded "
-            "by the SQS window, the Map's MaxConcurrency and the API stage's throttle"
+            "a reservation must leave 100 unreserved, so it fails on small accounts; load is "
+            "bounded by the SQS window, the Map's MaxConcurrency and the API stage's throttle"
         ),
         "CKV_AWS_173": "environment variables hold resource names only, no secrets",
     },

@@ -10,6 +10,7 @@ API under uvicorn)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -54,12 +55,15 @@ def upload_sample(s3: Any, target: Target, sample: Path, run: str) -> list[str]:
     return keys
 
 
-def _records(s3: Any, bucket: str) -> Iterable[dict[str, Any]]:
+def _records_since(s3: Any, bucket: str, since: dt.datetime) -> Iterable[dict[str, Any]]:
+    """The batch records written since ``since``: a batch of the sample can be no older, so
+    the older records (kept 90 days) are listed but never read."""
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=RECORDS_PREFIX)
     for page in pages:
         for item in page.get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            yield json.loads(body)
+            if item["LastModified"] >= since:
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                yield json.loads(body)
 
 
 def wait_for_batch(
@@ -67,25 +71,32 @@ def wait_for_batch(
     target: Target,
     keys: list[str],
     timeout: float,
+    since: dt.datetime,
     poll: float = 15.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> dict[str, Any]:
-    """The record of the batch holding ``keys`` once it has ended; fails if it failed, or if
-    it has not ended within ``timeout`` seconds."""
-    wanted, deadline = set(keys), clock() + timeout
+) -> list[dict[str, Any]]:
+    """The records of the batches holding ``keys`` (one, or a few if Lambda split the window)
+    once every key is in an ended one; fails if one failed, or if not all have ended within
+    ``timeout`` seconds."""
+    deadline = clock() + timeout
     while True:
-        for record in _records(s3, target.bucket):
-            files = {str(f.get("key")) for f in record.get("files", [])}
-            if wanted & files and record.get("state") in ENDED:
+        ended, covered = [], set()
+        for record in _records_since(s3, target.bucket, since):
+            files = {str(f.get("key")) for f in record.get("files", [])} & set(keys)
+            if files and record.get("state") in ENDED:
                 if record["state"] != "succeeded":
                     error = json.dumps(record.get("error"), default=str)[:300]
                     raise SmokeError(f"batch {record.get('batch_id')} failed: {error}")
-                return record
+                ended.append(record)
+                covered |= files
+        if covered == set(keys):
+            return ended
         if clock() >= deadline:
             raise SmokeError(
-                f"no batch with the sample ended within {timeout:.0f} s "
-                "(make status shows pending uploads, running and failed batches)"
+                f"{len(keys) - len(covered)} of the {len(keys)} sample files are in no ended "
+                f"batch after {timeout:.0f} s (make status shows pending uploads, running and "
+                "failed batches)"
             )
         sleep(poll)
 
@@ -106,8 +117,10 @@ def smoke(
     s3: Any, get: Get, target: Target, sample: Path, run: str, timeout: float, **wait: Any
 ) -> list[str]:
     """Upload, wait, call: the lines to print, in order."""
+    # S3's LastModified has whole seconds: start a second early so no record is missed.
+    since = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
     keys = upload_sample(s3, target, sample, run)
     lines = [f"uploaded {len(keys)} files under s3://{target.bucket}/{keys[0].rsplit('/', 1)[0]}/"]
-    record = wait_for_batch(s3, target, keys, timeout, **wait)
-    lines.append(f"batch {record['batch_id']} succeeded")
+    records = wait_for_batch(s3, target, keys, timeout, since, **wait)
+    lines += [f"batch {record['batch_id']} succeeded" for record in records]
     return lines + call_endpoints(get, target)

@@ -3,9 +3,10 @@ split over processes.
 
 ``make test`` runs pytest-xdist workers (``-n 2 --dist loadfile``): each worker is a test
 session of its own, with its own SparkSession, and takes whole test files, so a file's
-module fixtures are built once. Two rules here keep the workers busy to the end: the tests
-marked ``heavy``, ``slow`` or ``docs`` are collected first, and a test parametrized into sweep parts
-(``part-K-of-N``) is a unit of its own, so the parts of one sweep run side by side.
+module fixtures are built once. Two rules here keep the workers busy to the end: the files
+of the tests marked ``heavy``, ``slow`` or ``docs`` are collected first, and a test
+parametrized into sweep parts (``part-K-of-N``) is a unit of its own, so the parts of one
+sweep run side by side.
 
 Hive support is on (with a Derby metastore and warehouse in a temp dir) so the Athena
 DDL can be executed for real; the metastore only starts when a test touches it.
@@ -49,9 +50,13 @@ LONG_RUNNING = ("heavy", "slow", "docs")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long-running tests first (a stable sort: the rest keep their order), so that no
-    worker starts a long sweep while the other is about to run out of work."""
-    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in LONG_RUNNING))
+    """The files holding long-running tests first, so that no worker starts a long sweep
+    while the other is about to run out of work. Whole files move (a stable sort: every
+    file's tests stay together and in order), so no module fixture is built twice."""
+    long_files = {
+        item.path for item in items if any(item.get_closest_marker(m) for m in LONG_RUNNING)
+    }
+    items.sort(key=lambda item: item.path not in long_files)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -143,6 +143,16 @@ def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
     assert history["calls"][history["commit_call"] - 1] == "write_text"
 
 
+def test_the_sweep_parts_take_every_failure_point_exactly_once(history: dict) -> None:
+    """Split into parts, the sweep still injects every point: the parts' slices partition
+    the points (sweep_parts' ``part`` values, as the sweeps below receive them)."""
+    points = failure_points(history["calls"])
+    for count in (2, 4):
+        parts = sweep_parts(count).args[1]
+        taken = [point for part in parts for point in points[part]]
+        assert sorted(taken) == sorted(points) and len(taken) == len(points)
+
+
 def failure_points(calls: list[str]) -> list[tuple[str, int]]:
     """(mode, N) for every storage call: raise before it acts; crash after it took effect."""
     points = [("raise", n) for n in range(1, len(calls) + 1)]

@@ -111,6 +111,12 @@ def test_the_largest_window_is_cut_into_executions_that_each_fit_step_functions_
         assert sum(map(batcher.state_bytes, batch["files"])) <= budget
         assert len(batch["files"]) <= batcher.MAX_FILES_PER_EXECUTION
     assert len(batches) > 50  # ~90 such files fit one execution
+    # A redelivery of the same window (messages in another order) cuts it the same way, so
+    # every execution gets the same name again and none starts twice.
+    again = batcher.uploads(s3_event(*reversed(items)), "incoming/")
+    assert again == batches
+    ids = [batcher.batch_id(b["files"], 0) for b in batches]
+    assert ids == [batcher.batch_id(b["files"], 0) for b in again] and len(set(ids)) == len(ids)
     # Short keys: the payload bound still binds first (~680 files), and each execution but
     # the last is as full as it can be.
     short = [(f"incoming/{n}.csv", f"e{n:031d}", "2026-11-30T10:00:00.000Z") for n in range(2500)]

@@ -70,7 +70,9 @@ def test_a_batch_that_never_ends_fails_the_smoke_test_after_its_timeout(
         now[0] += seconds
 
     target = Target(INPUT, "incoming/", api_url)
-    with pytest.raises(SmokeError, match="no batch with the sample ended within 60 s"):
+    with pytest.raises(
+        SmokeError, match="4 of the 4 sample files are in no ended batch after 60 s"
+    ):
         smoke(stack.s3, http_get, target, SAMPLE_DIR, "t2", 60, sleep=sleep, clock=lambda: now[0])
 
 
