@@ -57,16 +57,17 @@ BY_TYPE: dict[str, dict[str, str]] = {
         ),
         "CKV_AWS_117": "reaches only AWS APIs over TLS; no VPC resources to reach",
         "CKV_AWS_115": (
-            "a reservation must leave 100 unreserved, so it fails on small accounts; load is "
-            "bounded by the SQS window, the Map's MaxConcurrency and the API stage's throttle"
+            "a reservation must leave 100 unreserved, so it fails on small accounts: opt-in "
+            "for the API (ApiReservedConcurrency); load is bounded by the SQS window, the "
+            "Map's MaxConcurrency and the API stage's throttle"
         ),
         "CKV_AWS_173": "environment variables hold resource names only, no secrets",
     },
     "AWS::ApiGateway::Stage": {
         "CKV_AWS_73": "no X-Ray: the function's JSON logs time each request",
         "CKV_AWS_76": (
-            "access logs need the account-wide API Gateway CloudWatch role "
-            "(AWS::ApiGateway::Account), which one stack must not set for the whole account"
+            "opt-in (ApiAccessLogs): access logs need the account-wide API Gateway CloudWatch "
+            "role (AWS::ApiGateway::Account), which one stack must not set for the account"
         ),
         "CKV_AWS_120": "answers follow the latest run; a cache would serve stale data",
     },

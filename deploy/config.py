@@ -105,6 +105,9 @@ class DeployConfig:
     api_quota_per_day: int = 100_000
     api_dependencies_dir: str = ""
     alert_email: str = ""
+    rejected_rows_alarm_percent: float = 5.0
+    api_access_logs: bool = False
+    api_reserved_concurrency: int = 0
     log_retention_days: int = 30
     repo_root: Path = field(default=REPO_ROOT)
 
@@ -154,6 +157,10 @@ class DeployConfig:
             )
         if self.number_of_workers < 2:
             raise ConfigError("number_of_workers must be >= 2")
+        if not 0 <= self.rejected_rows_alarm_percent <= 100:
+            raise ConfigError("rejected_rows_alarm_percent must be 0..100")
+        if not 0 <= self.api_reserved_concurrency <= 1000:
+            raise ConfigError("api_reserved_concurrency must be 0..1000 (0 = no reservation)")
 
     def path(self, relative: str) -> Path:
         """A config path, relative to the repository root unless absolute."""
@@ -194,10 +201,16 @@ class DeployConfig:
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:
     """Check/convert one value against the field's declared type."""
-    kinds = {"str": str, "int": int, "float": float, "Path": Path}
+    kinds = {"str": str, "int": int, "float": float, "bool": bool, "Path": Path}
     target = kinds.get(kind if isinstance(kind, str) else kind.__name__)
     if target is None:
         raise ConfigError(f"unsupported field type for {name}")
+    if target is bool:
+        # TOML's true/false, or "true"/"false" from --set.
+        text = {"true": True, "false": False}.get(value.lower()) if isinstance(value, str) else None
+        if isinstance(value, bool) or text is not None:
+            return value if isinstance(value, bool) else text
+        raise ConfigError(f"{name}: expected true or false, got {value!r}")
     if isinstance(value, str) and target is not str:
         try:
             return target(value.replace("_", "")) if target is int else target(value)

@@ -174,6 +174,9 @@ def deployer_policy(names: Names) -> Policy:
                 "lambda:RemovePermission",
                 "lambda:GetPolicy",
                 "lambda:TagResource",
+                # ReservedConcurrentExecutions (api_reserved_concurrency)
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
             ],
             functions,
         ),
@@ -195,7 +198,15 @@ def deployer_policy(names: Names) -> Policy:
                 "logs:DeleteRetentionPolicy",
                 "logs:TagResource",
             ],
-            [f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{stack}-*"],
+            # The functions', the Glue job's (names.glue_log_prefix) and the API's access logs.
+            [
+                f"arn:aws:logs:{r}:{a}:log-group:{group}"
+                for group in (
+                    f"/aws/lambda/{stack}-*",
+                    f"/aws-glue/jobs/{stack}-*",
+                    f"/aws/apigateway/{stack}-*",
+                )
+            ],
         ),
         _allow(
             "StateMachine",

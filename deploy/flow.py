@@ -7,9 +7,13 @@ One execution per batch of uploads (lambdas/batcher.py starts it):
     under batches/<batch_id>/, the batch record _batches/<batch_id>.json says "running")
     -> AnyValid? -> ProcessBatch (glue:startJobRun.sync, retried with backoff while the
     job is at MaxConcurrentRuns) -> RecordSuccess -> Processed
-    any failure -> RecordFailure -> Alert (SNS: the batch, its files, the error) -> Failed
+    any failure -> RecordFailure -> Alert (SNS: the batch, its files, the error)
+    -> CountAlert (steps Lambda "alerted": counts BatchesAlerted) -> Failed
 
-The Alert state is the only alert of a failed batch (deploy/template_app.py ``alerts``).
+The Alert state is the only alert of a failed batch. An execution that fails without
+passing CountAlert (an error no Catch can take, such as States.DataLimitExceeded, or an
+Alert that could not publish) is alerted by the alarm on ExecutionsFailed minus
+BatchesAlerted (deploy/template_app.py ``alerts``).
 
 ``${...}`` names are the state machine's DefinitionSubstitutions (see FLOW_SUBSTITUTIONS).
 """
@@ -44,6 +48,8 @@ LAMBDA_RETRY = {
     "MaxAttempts": 4,
     "BackoffRate": 2.0,
 }
+# The error of an execution that failed through Alert.
+BATCH_FAILED = "BatchFailed"
 TO_ALERT = {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Alert"}
 # The one alert of a failed batch (nothing else publishes for it): retried, SNS being remote.
 ALERT_RETRY = {
@@ -163,11 +169,20 @@ def definition() -> dict[str, Any]:
                 },
                 "Retry": [ALERT_RETRY],
                 "ResultPath": None,
-                "Next": "Failed",
+                "Next": "CountAlert",
             },
+            # Counted only once the alert is out; if counting fails the batch is alerted a
+            # second time by the alarm, never not at all.
+            "CountAlert": _step(
+                "alerted",
+                {"batch_id.$": "$.batch_id", "bucket.$": "$.bucket"},
+                ResultPath=None,
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "Failed"}],
+                Next="Failed",
+            ),
             "Failed": {
                 "Type": "Fail",
-                "Error": "BatchFailed",
+                "Error": BATCH_FAILED,
                 "Cause": "see the Alert state's input",
             },
         },

@@ -65,6 +65,12 @@ class Names:
         return self._name("process-orders")
 
     @property
+    def glue_log_prefix(self) -> str:
+        """The job's --custom-logGroup-prefix: Glue 5.0 and later write its logs to
+        "<prefix>/error" and "<prefix>/output", which the stack owns with a retention."""
+        return f"/aws-glue/jobs/{self.job}"
+
+    @property
     def workgroup(self) -> str:
         return self._name("analytics")
 

@@ -68,7 +68,7 @@ def pipeline_zip(repo: Path) -> bytes:
     """The batcher and steps Lambdas: `lambdas/` plus the pure contract and header check
     (no PySpark; boto3 comes with the runtime)."""
     entries = package_entries(repo, "lambdas") + package_entries(
-        repo, "transforms", only={"__init__.py", "contract.py", "header.py"}
+        repo, "transforms", only={"__init__.py", "contract.py", "header.py", "layout.py"}
     )
     return build_zip(entries)
 

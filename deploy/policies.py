@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, Names
+from transforms.layout import RUNS_DIR
 
 Policy = dict[str, Any]
 VERSION = "2012-10-17"
@@ -125,6 +126,8 @@ def steps_policy(names: Names) -> Policy:
                 b("input", f"{BATCH_RECORDS_PREFIX}*"),
             ],
         ),
+        # The run report of a succeeded batch, for its RowsRejectedPercent metric.
+        _allow("ReadRunReports", ["s3:GetObject"], [b("processed", f"{RUNS_DIR}/*")]),
         _logs(names, names.log_group(names.steps_function)),
         _put_metrics(names.metric_namespace),
     )

@@ -13,7 +13,7 @@ from deploy.cfn import att, ref, resource
 from deploy.flow import definition
 from deploy.names import DATABASE_PARAMETER, QUARANTINE_PREFIX, Names
 from deploy.policies import roles
-from lambdas.steps import BATCHES_SUCCEEDED
+from lambdas.steps import BATCHES_ALERTED, BATCHES_SUCCEEDED, ROWS_REJECTED_PERCENT
 
 N = Names.template()
 RUNTIME = "python3.13"
@@ -95,6 +95,7 @@ def functions() -> dict[str, Any]:
             "MAX_FILE_BYTES": ref("MaxFileBytes"),
             "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
             "METRIC_NAMESPACE": N.metric_namespace,
+            "PROCESSED_BUCKET": N.bucket("processed"),
         },
     )  # fmt: skip
     api = _function(
@@ -109,6 +110,11 @@ def functions() -> dict[str, Any]:
             "DUFFBEER_QUERY_TIMEOUT_SECONDS": str(API_QUERY_TIMEOUT),
         },
     )  # fmt: skip
+    # Opt-in: a reservation must leave 100 of the account's concurrency unreserved, which
+    # a new account's default quota does not allow (docs/aws.md "Reserved concurrency").
+    api["ApiFunction"]["Properties"]["ReservedConcurrentExecutions"] = {
+        "Fn::If": [RESERVED_CONCURRENCY, ref("ApiReservedConcurrency"), ref("AWS::NoValue")]
+    }
     mapping = resource(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -175,7 +181,27 @@ def api(repo: Path) -> dict[str, Any]:
                         "ThrottlingBurstLimit": ref("ApiBurstLimit"),
                     }
                 ],
+                # Needs the account's API Gateway CloudWatch role, set once per account and
+                # region (docs/aws.md "API access logs"), hence opt-in.
+                "AccessLogSetting": {
+                    "Fn::If": [
+                        ACCESS_LOGS,
+                        {
+                            "DestinationArn": att("OrdersApiAccessLogs", "Arn"),
+                            "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+                        },
+                        ref("AWS::NoValue"),
+                    ]
+                },
             },
+        ),
+        "OrdersApiAccessLogs": resource(
+            "AWS::Logs::LogGroup",
+            {
+                "LogGroupName": f"/aws/apigateway/{N.rest_api}/access",
+                "RetentionInDays": ref("LogRetentionDays"),
+            },
+            Condition=ACCESS_LOGS,
         ),
         "OrdersApiKey": resource("AWS::ApiGateway::ApiKey", {"Name": N.api_key, "Enabled": True}),
         "OrdersApiUsagePlan": resource(
@@ -210,6 +236,25 @@ def api(repo: Path) -> dict[str, Any]:
     }
 
 
+# Conditions (deploy/template.py CONDITIONS).
+ACCESS_LOGS = "ApiAccessLogsOn"
+RESERVED_CONCURRENCY = "ApiReservesConcurrency"
+# One JSON object per request, with API Gateway's $context variables
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-variables-for-access-logging.html).
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "apiKeyId": "$context.identity.apiKeyId",
+    "time": "$context.requestTime",
+    "method": "$context.httpMethod",
+    "path": "$context.path",
+    "status": "$context.status",
+    "length": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationError": "$context.integration.error",
+}
+
+
 def _alarm(
     name: str, namespace: str, metric: str, dims: dict[str, Any], why: str, stat: str = "Sum"
 ) -> dict[str, Any]:
@@ -222,7 +267,7 @@ def _alarm(
             "MetricName": metric,
             "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
             "Statistic": stat,
-            "Period": 300,
+            "Period": ALARM_PERIOD,
             "EvaluationPeriods": 1,
             "Threshold": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -233,17 +278,63 @@ def _alarm(
 
 
 # One failure, one alert. The state machine's Alert state publishes every failure it catches
-# (Glue run, validation, staging, recording) with the batch's files and the reason; nothing
-# else may publish for those too. Hence no EventBridge rule on Glue's FAILED state (its event
-# cannot tell a run of the state machine from any other), no alarm on the state machine's
-# ExecutionsFailed and none on the steps Lambda's Errors (each of those failures already went
-# through Alert). A batcher error is retried by SQS and, if it persists, alarmed once as a
-# dead letter. The alarms left watch what the flow never sees (docs/aws.md, "Alerts").
+# (Glue run, validation, staging, recording) with the batch's files and the reason, then
+# counts BatchesAlerted. Nothing else may publish for those too: hence no EventBridge rule on
+# Glue's FAILED state (its event cannot tell a run of the state machine from any other), no
+# plain alarm on ExecutionsFailed and none on the steps Lambda's Errors. What the Alert state
+# never sees is alarmed: executions that failed without being counted as alerted
+# (ExecutionsFailed - BatchesAlerted: an uncatchable error such as States.DataLimitExceeded,
+# or an Alert that could not publish), timeouts and aborts (no Catch runs for those: Step
+# Functions docs, "Error handling"), a dead-lettered upload event, and the API failing.
 ERROR_ALARMED_FUNCTIONS = ("ApiFunction",)
-# Executions that end without passing through Alert: a timeout or a stop never reaches a
-# Catch (Step Functions docs, "Error handling": States.Timeout of the execution itself and
-# an abort end it at once).
 UNCAUGHT_EXECUTION_ENDS = ("ExecutionsTimedOut", "ExecutionsAborted")
+ALARM_PERIOD = 300
+
+
+def unalerted_failures_alarm() -> dict[str, Any]:
+    """Executions that failed without their alert. A batch's count and its execution's
+    failure are a few hundred milliseconds apart, so both land in one 5-minute period
+    unless that moment straddles a period boundary (then a failure is alerted twice)."""
+
+    def stat(metric_id: str, namespace: str, name: str, dims: dict[str, Any]) -> dict[str, Any]:
+        metric = {
+            "Namespace": namespace,
+            "MetricName": name,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+        }
+        return {
+            "Id": metric_id,
+            "MetricStat": {"Metric": metric, "Period": ALARM_PERIOD, "Stat": "Sum"},
+            "ReturnData": False,
+        }
+
+    return resource(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": f"{N.stack}-pipeline-failed-unalerted",
+            "AlarmDescription": (
+                "A batch execution failed without its alert (see the execution's history)"
+            ),
+            "Metrics": [
+                stat(
+                    "failed", "AWS/States", "ExecutionsFailed",
+                    {"StateMachineArn": ref("PipelineStateMachine")},
+                ),
+                stat("alerted", N.metric_namespace, BATCHES_ALERTED, {}),
+                {
+                    "Id": "unalerted",
+                    "Expression": "FILL(failed, 0) - FILL(alerted, 0)",
+                    "Label": "failed executions without an alert",
+                    "ReturnData": True,
+                },
+            ],
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [ref("AlertTopic")],
+        },
+    )  # fmt: skip
 
 
 def alerts() -> dict[str, Any]:
@@ -280,6 +371,27 @@ def alerts() -> dict[str, Any]:
             "Threshold": 1,
             "ComparisonOperator": "LessThanThreshold",
             "TreatMissingData": "breaching",
+            "AlarmActions": [ref("AlertTopic")],
+        },
+    )
+    out["PipelineFailedUnalertedAlarm"] = unalerted_failures_alarm()
+    # A succeeded run that rejected an unusual share of its rows (a broken export upstream).
+    out["RejectedRowsShareAlarm"] = resource(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": f"{N.stack}-rejected-rows-share",
+            "AlarmDescription": (
+                "A run rejected more than RejectedRowsAlarmPercent of its rows "
+                "(see its run report and rejected_orders)"
+            ),
+            "Namespace": N.metric_namespace,
+            "MetricName": ROWS_REJECTED_PERCENT,
+            "Statistic": "Maximum",
+            "Period": ALARM_PERIOD,
+            "EvaluationPeriods": 1,
+            "Threshold": ref("RejectedRowsAlarmPercent"),
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
             "AlarmActions": [ref("AlertTopic")],
         },
     )

@@ -224,7 +224,11 @@ def glue_job() -> dict[str, Any]:
                     "--first_order_date": "${FirstOrderDate}",
                     "--TempDir": artifacts + "glue-temp/",
                     "--enable-metrics": "true",
-                    "--enable-continuous-cloudwatch-log": "true",
+                    # Glue 5.0+ logs every job in real time, to "<prefix>/error" (driver,
+                    # executors, Spark) and "<prefix>/output" (stdout/stderr): AWS Glue
+                    # docs, "Logging for AWS Glue jobs",
+                    # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+                    "--custom-logGroup-prefix": N.glue_log_prefix,
                     "--job-language": "python",
                 },
                 "ExecutionProperty": {"MaxConcurrentRuns": MAX_CONCURRENT_RUNS},
@@ -234,7 +238,25 @@ def glue_job() -> dict[str, Any]:
                 "WorkerType": ref("WorkerType"),
                 "NumberOfWorkers": ref("NumberOfWorkers"),
             },
+            DependsOn=[f"GlueJob{kind.capitalize()}Logs" for kind in GLUE_LOG_STREAMS],
         )
+    }
+
+
+# The job's log groups, created with a retention before Glue would create them without one.
+GLUE_LOG_STREAMS = ("error", "output")
+
+
+def glue_logs() -> dict[str, Any]:
+    return {
+        f"GlueJob{kind.capitalize()}Logs": resource(
+            "AWS::Logs::LogGroup",
+            {
+                "LogGroupName": f"{N.glue_log_prefix}/{kind}",
+                "RetentionInDays": ref("LogRetentionDays"),
+            },
+        )
+        for kind in GLUE_LOG_STREAMS
     }
 
 
@@ -264,4 +286,6 @@ def workgroup() -> dict[str, Any]:
 
 
 def data_resources(repo: Path, ddl_path: Path | None = None) -> dict[str, Any]:
-    return {**storage(), **catalog(repo, ddl_path), **glue_job(), **workgroup()}
+    return {
+        **storage(), **catalog(repo, ddl_path), **glue_logs(), **glue_job(), **workgroup()
+    }  # fmt: skip

@@ -6,7 +6,9 @@
   ETag, then delete the upload) and the batch record ``_batches/<batch_id>.json`` says
   ``running``; returns the Glue job's input path.
 * ``record``: the batch record becomes ``succeeded`` (with the Glue run id) or ``failed``
-  (with the error), so ``make status`` can list what failed and which files it held.
+  (with the error), so ``make status`` can list what failed and which files it held. A
+  succeeded batch counts ``BatchesSucceeded`` and reports its run's ``RowsRejectedPercent``.
+* ``alerted``: counts ``BatchesAlerted`` once the failed batch's alert is published.
 
 Every step is idempotent: Step Functions may retry it.
 """
@@ -26,6 +28,7 @@ from botocore.exceptions import ClientError
 from lambdas.s3_ops import is_missing
 from lambdas.trigger import Clients, Settings, emit_metric, reject, validate
 from transforms.contract import upload_time_segment
+from transforms.layout import RUNS_DIR
 
 LOG = logging.getLogger("duffbeer.steps")
 LOG.setLevel(logging.INFO)
@@ -39,12 +42,15 @@ RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 class StepSettings:
     upload_prefix: str
     checks: Settings
+    # The bucket the job writes its run reports to (``_runs/<batch_id>.json``); empty = none.
+    processed_bucket: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StepSettings:
         return cls(
             upload_prefix=env.get("UPLOAD_PREFIX", "incoming/"),
             checks=Settings.from_env(env),
+            processed_bucket=env.get("PROCESSED_BUCKET", ""),
         )
 
 
@@ -159,6 +165,44 @@ def stage_batch(
 # Counted once per batch whose Glue run succeeded: the alarm on it says when none did for a
 # day (deploy/template_app.py ``alerts``).
 BATCHES_SUCCEEDED = "BatchesSucceeded"
+# Counted once per failed batch whose alert was published: ExecutionsFailed minus this is
+# the failures nobody was told about.
+BATCHES_ALERTED = "BatchesAlerted"
+# The share of a succeeded run's rows that went to rejected_orders, from its run report.
+ROWS_REJECTED_PERCENT = "RowsRejectedPercent"
+
+
+def rows_rejected_percent(report: Mapping[str, Any]) -> float | None:
+    """100 * rows_rejected / rows_read of a run report; None for a run that read no rows."""
+    totals = report.get("totals") or {}
+    read, rejected = totals.get("rows_read"), totals.get("rows_rejected")
+    if not isinstance(read, int) or not isinstance(rejected, int) or read <= 0:
+        return None
+    return 100.0 * rejected / read
+
+
+def report_rejected_share(clients: Clients, settings: StepSettings, batch: str) -> None:
+    """Publish the run's rejected share; an unreadable report or a metrics outage is logged,
+    never fails the step (the batch itself succeeded)."""
+    if not settings.processed_bucket:
+        return
+    key = f"{RUNS_DIR}/{batch}.json"
+    try:
+        body = clients.s3.get_object(Bucket=settings.processed_bucket, Key=key)["Body"].read()
+        share = rows_rejected_percent(json.loads(body))
+    except (ClientError, ValueError) as exc:
+        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "unreadable"
+        log("run_report_unreadable", batch_id=batch, key=key, error=code)
+        return
+    if share is None:
+        return
+    datum = {"MetricName": ROWS_REJECTED_PERCENT, "Value": share, "Unit": "Percent"}
+    try:
+        clients.cloudwatch.put_metric_data(
+            Namespace=settings.checks.metric_namespace, MetricData=[datum]
+        )
+    except ClientError as exc:
+        log("metric_failed", metric=ROWS_REJECTED_PERCENT, error=exc.response["Error"]["Code"])
 
 
 def record_outcome(
@@ -176,6 +220,7 @@ def record_outcome(
     log("batch_" + str(event["state"]), batch_id=batch)
     if event["state"] == SUCCEEDED:
         emit_metric(clients, settings.checks, BATCHES_SUCCEEDED, None)
+        report_rejected_share(clients, settings, batch)
 
 
 def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -> Any:
@@ -187,6 +232,10 @@ def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -
     if step == "record":
         record_outcome(clients, settings, bucket, str(event["batch_id"]), event)
         return {"batch_id": event["batch_id"], "state": event["state"]}
+    if step == "alerted":
+        emit_metric(clients, settings.checks, BATCHES_ALERTED, None)
+        log("batch_alerted", batch_id=event["batch_id"])
+        return {"batch_id": event["batch_id"]}
     raise ValueError(f"unknown step {step!r}")
 
 

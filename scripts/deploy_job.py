@@ -108,6 +108,9 @@ def parameters(config: DeployConfig, names: Names, keys: dict[str, str]) -> dict
         "ApiBurstLimit": config.api_burst_limit,
         "ApiQuotaPerDay": config.api_quota_per_day,
         "AlertEmail": config.alert_email,
+        "RejectedRowsAlarmPercent": config.rejected_rows_alarm_percent,
+        "ApiAccessLogs": "true" if config.api_access_logs else "false",
+        "ApiReservedConcurrency": config.api_reserved_concurrency,
         "LogRetentionDays": config.log_retention_days,
     }
     return {k: _text(v) for k, v in values.items()}
@@ -204,6 +207,8 @@ def resolved_values(
         }
     )
     for res in cfn.describe_stack_resources(StackName=config.stack)["StackResources"]:
+        if "LogicalResourceId" not in res:
+            continue  # moto lists a resource whose Condition is false as an empty entry
         typed[res["LogicalResourceId"]] = res.get("PhysicalResourceId", "")
         physical, kind = res.get("PhysicalResourceId", ""), res["ResourceType"]
         if kind == "AWS::IAM::Role":

@@ -1,7 +1,9 @@
-"""moto's state manager: make Glue job runs advance only when described."""
+"""moto's state: make Glue job runs advance only when described; read what the stack's code
+published to moto's CloudWatch."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
 from typing import Any
@@ -21,3 +23,15 @@ def set_job_run_progression(endpoint: str, progression: dict[str, Any] | None) -
     )
     with urllib.request.urlopen(request) as response:
         assert response.status in (200, 201)
+
+
+def metric_points(cloudwatch: Any, name: str, stat: str = "Sum") -> list[float]:
+    """The hour's ``stat`` of one of the stack's own metrics (namespace DuffBeer/Trigger, the
+    Lambdas' default) as moto's CloudWatch holds it."""
+    now = dt.datetime.now(dt.UTC)
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="DuffBeer/Trigger", MetricName=name,
+        StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(hours=1),
+        Period=3600, Statistics=[stat],
+    )["Datapoints"]  # fmt: skip
+    return [point[stat] for point in stats]

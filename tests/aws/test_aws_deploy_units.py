@@ -325,3 +325,19 @@ def test_the_pipeline_zip_imports_its_handlers_without_pyspark(tmp_path: Path):
         "assert not any(m.startswith('pyspark') for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code, str(archive)], check=True, cwd=tmp_path)
+
+
+def test_boolean_settings_take_true_or_false_and_reach_the_template_in_lower_case(tmp_path: Path):
+    path = tmp_path / "deploy.toml"
+    path.write_text("[deploy]\napi_access_logs = true\n")
+    config = load_config(path, {"api_reserved_concurrency": "5"})
+    assert (config.api_access_logs, config.api_reserved_concurrency) == (True, 5)
+    assert load_config(path, {"api_access_logs": "false"}).api_access_logs is False
+    with pytest.raises(ConfigError, match="api_access_logs: expected true or false"):
+        load_config(path, {"api_access_logs": "yes"})
+    with pytest.raises(ConfigError, match="rejected_rows_alarm_percent"):
+        load_config(path, {"rejected_rows_alarm_percent": "101"})
+    names = stack_names(config, "123456789012")
+    values = parameters(config, names, {})
+    assert (values["ApiAccessLogs"], values["ApiReservedConcurrency"]) == ("true", "5")
+    assert values["RejectedRowsAlarmPercent"] == "5"

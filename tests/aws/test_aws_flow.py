@@ -10,11 +10,12 @@ import json
 import time
 
 from deploy.config import DeployConfig
+from deploy.flow import ALERT_RETRY
 from lambdas import batcher, steps
 from scripts.deploy_job import stack_names
 from scripts.pipeline_status import collect_status
 from tests.aws.local_stack import ACCOUNT, HEADER, INPUT, JOB, MACHINE, ROW, Stack
-from tests.aws.moto_state import set_job_run_progression
+from tests.aws.moto_state import metric_points, set_job_run_progression
 from tests.aws.test_aws_batcher import s3_event
 
 
@@ -125,7 +126,8 @@ def test_busy_job_is_retried_then_alerted_and_status_lists_the_failed_files(stac
         set_job_run_progression(stack.endpoint, None)
     assert status == "FAILED"
     assert flow.retries.count("Glue.ConcurrentRunsExceededException") == 18
-    assert [n for n, _ in flow.history][-3:] == ["RecordFailure", "Alert", "Failed"]
+    assert [n for n, _ in flow.history][-4:] == ["RecordFailure", "Alert", "CountAlert", "Failed"]
+    assert alerted_batches(stack) == 1  # the unalerted-failures alarm stays at 0
     record = steps.read_record(stack.s3, INPUT, batch)
     assert record["state"] == "failed"
     assert record["error"]["Error"] == "Glue.ConcurrentRunsExceededException"
@@ -135,6 +137,33 @@ def test_busy_job_is_retried_then_alerted_and_status_lists_the_failed_files(stac
     assert status_doc["failed"][0]["files"] == ["incoming/late.csv"]
     (staged,) = stack.keys(f"batches/{batch}/")  # kept for a redrive
     assert staged.endswith("/late.csv")
+
+
+def alerted_batches(stack: Stack) -> float:
+    """The BatchesAlerted sum moto's CloudWatch holds (the unalerted-failures alarm's count)."""
+    return sum(metric_points(stack.client("cloudwatch"), steps.BATCHES_ALERTED))
+
+
+def test_an_alert_that_cannot_publish_fails_the_execution_uncounted(stack: Stack):
+    """The Alert state's topic is gone: its retries run out, no Catch takes the error and
+    the execution fails without BatchesAlerted, which is what the unalerted-failures alarm
+    (ExecutionsFailed - BatchesAlerted) sees."""
+    set_job_run_progression(stack.endpoint, {"progression": "manual", "times": 99})
+    try:
+        stack.glue.start_job_run(JobName=JOB)
+        stack.upload("incoming/late.csv", HEADER + ROW)
+        stack.window()
+        sns = stack.client("sns")
+        for topic in sns.list_topics()["Topics"]:
+            sns.delete_topic(TopicArn=topic["TopicArn"])
+        flow = stack.flow()
+        status, out = flow.run(json.loads(stack.executions()[0]["input"]))
+    finally:
+        set_job_run_progression(stack.endpoint, None)
+    assert status == "FAILED" and out["Error"].startswith("Sns.")
+    assert [n for n, _ in flow.history][-2:] == ["RecordFailure", "Alert"]
+    assert flow.retries.count(out["Error"]) == ALERT_RETRY["MaxAttempts"]
+    assert alerted_batches(stack) == 0
 
 
 def test_status_lists_pending_uploads(stack: Stack):

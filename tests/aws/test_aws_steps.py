@@ -11,6 +11,7 @@ import pytest
 
 from lambdas import steps
 from lambdas.trigger import Clients, Settings
+from tests.aws.moto_state import metric_points
 
 BUCKET = "steps-input"
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
@@ -146,15 +147,7 @@ def test_staging_moves_valid_files_once_and_records_the_batch(clients: Clients):
 
 def succeeded_batches(clients: Clients) -> float:
     """The BatchesSucceeded sum moto's CloudWatch holds (the alarm's metric)."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.UTC)
-    stats = clients.cloudwatch.get_metric_statistics(
-        Namespace="DuffBeer/Trigger", MetricName=steps.BATCHES_SUCCEEDED,
-        StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(hours=1),
-        Period=3600, Statistics=["Sum"],
-    )["Datapoints"]  # fmt: skip
-    return sum(point["Sum"] for point in stats)
+    return sum(metric_points(clients.cloudwatch, steps.BATCHES_SUCCEEDED))
 
 
 def test_only_a_succeeded_batch_is_counted_for_the_no_success_for_a_day_alarm(clients: Clients):
@@ -168,3 +161,43 @@ def test_only_a_succeeded_batch_is_counted_for_the_no_success_for_a_day_alarm(cl
     assert succeeded_batches(clients) == 0
     steps.handle({**record, "batch_id": "b-ok", "state": "succeeded"}, SETTINGS, clients)
     assert succeeded_batches(clients) == 1
+
+
+def test_a_succeeded_batch_reports_the_share_of_rows_its_run_rejected(clients: Clients):
+    """The record step reads the run's report (``_runs/<batch_id>.json`` in the processed
+    bucket, written by the job) and publishes RowsRejectedPercent for the alarm on it."""
+    processed = "steps-processed"
+    clients.s3.create_bucket(
+        Bucket=processed, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    report = {"run_id": "b-1", "totals": {"rows_read": 40, "rows_valid": 30, "rows_rejected": 10}}
+    clients.s3.put_object(Bucket=processed, Key="_runs/b-1.json", Body=json.dumps(report))
+    settings = steps.StepSettings("incoming/", SETTINGS.checks, processed_bucket=processed)
+    etag = put(clients, "incoming/a.csv", VALID)
+    file = {"key": "incoming/a.csv", "etag": etag, "status": "valid", "event_time": ""}
+    for batch in ("b-1", "b-no-report"):
+        stage = {"step": "stage", "bucket": BUCKET, "batch_id": batch, "files": [file]}
+        steps.handle(stage, settings, clients)
+        record = {"step": "record", "bucket": BUCKET, "batch_id": batch, "state": "succeeded"}
+        steps.handle(record, settings, clients)  # a missing report is logged, not raised
+    assert metric_points(clients.cloudwatch, steps.ROWS_REJECTED_PERCENT, "Maximum") == [25.0]
+    assert steps.read_record(clients.s3, BUCKET, "b-no-report")["state"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("totals", "share"),
+    [
+        ({"rows_read": 3, "rows_rejected": 3}, 100.0),
+        ({"rows_read": 8, "rows_rejected": 0}, 0.0),
+        ({"rows_read": 0, "rows_rejected": 0}, None),  # a run of empty files: no share
+        ({}, None),
+    ],
+)
+def test_rejected_share_is_rejected_over_read_rows(totals: dict[str, int], share: float | None):
+    assert steps.rows_rejected_percent({"totals": totals}) == share
+
+
+def test_the_alerted_step_counts_one_alert_per_call(clients: Clients):
+    event = {"step": "alerted", "bucket": BUCKET, "batch_id": "b-9"}
+    steps.handle(event, SETTINGS, clients)
+    assert sum(metric_points(clients.cloudwatch, steps.BATCHES_ALERTED)) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from deploy.names import BUCKET_PARAMETERS, DATA_BUCKETS, VERSIONED, Names
 from deploy.policies import queue_policy, roles, tls_only_bucket_policy, topic_policy
 from deploy.template import BOOTSTRAP_PATH, TEMPLATE_PATH, build_bootstrap, build_template, render
 from deploy.template_app import API_QUERY_TIMEOUT, API_TIMEOUT
+from lambdas import steps
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -310,17 +312,20 @@ def test_tables_take_their_formats_and_locations_from_the_ddl(tmp_path: Path):
 
 
 # --- one failure, one alert -------------------------------------------------------------
-def _publishes_on_the_way_out(states: dict[str, Any], start: str) -> tuple[list[str], bool]:
+def _publishes_on_the_way_out(states: dict[str, Any], start: str) -> tuple[list[str], bool, bool]:
     """From a Catch target to the end, every other task succeeding: the states that publish to
-    the alert topic, and whether the execution then fails (a Fail state)."""
-    published, name = [], start
+    the alert topic, whether the execution then fails (a Fail state), and whether the steps
+    Lambda counted the alert (its "alerted" step)."""
+    published, name, counted = [], start, False
     while True:
         state = states[name]
         if state["Type"] in {"Fail", "Succeed"}:
-            return published, state["Type"] == "Fail"
+            return published, state["Type"] == "Fail", counted
         if state.get("Resource") == flow.SNS_PUBLISH:
             assert state["Parameters"]["TopicArn"] == "${TopicArn}"
             published.append(f"state machine: {name}")
+        if state.get("Resource") == flow.LAMBDA_INVOKE:
+            counted |= state["Parameters"]["Payload"]["step"] == "alerted"
         name = state["Next"]
 
 
@@ -331,17 +336,56 @@ def _matches(pattern: Any, event: Any) -> bool:
     return event in pattern
 
 
-def alarms_moved_by(template: dict[str, Any], metrics: list[tuple[str, str, Any]]) -> list[str]:
-    """The alarms that notify the alert topic when one of ``metrics`` (namespace, metric,
-    dimension value) moves."""
+Moved = tuple[str, str, Any]  # (namespace, metric, dimension value or None if undimensioned)
+
+
+def _metric_moved(metric: dict[str, Any], moved: list[Moved]) -> bool:
+    dims = [d["Value"] for d in metric.get("Dimensions", [])]
+    return any(
+        (metric["Namespace"], metric["MetricName"]) == (ns, name)
+        and (value in dims if value is not None else not dims)
+        for ns, name, value in moved
+    )
+
+
+def _metric_math(expression: str, values: dict[str, int]) -> int:
+    """CloudWatch metric math, the subset the stack uses: ids, FILL(id, 0), + and -."""
+    text = re.sub(r"FILL\((\w+),\s*0\)", r"\1", expression).replace(" ", "")
+    tokens = re.findall(r"\w+|[+-]", text)
+    assert "".join(tokens) == text, f"unsupported metric math: {expression}"
+    total, sign = 0, 1
+    for token in tokens:
+        if token in "+-":
+            sign = 1 if token == "+" else -1
+        else:
+            total += sign * values[token]
+    return total
+
+
+def _namespace(template: dict[str, Any]) -> Any:
+    """The stack's own metric namespace, as the steps Lambda is told it."""
+    env = template["Resources"]["StepsFunction"]["Properties"]["Environment"]["Variables"]
+    return env["METRIC_NAMESPACE"]
+
+
+def alarms_moved_by(template: dict[str, Any], metrics: list[Moved]) -> list[str]:
+    """The alarms that notify the alert topic when ``metrics`` (namespace, metric, dimension
+    value) each move by one, every other metric staying at zero. A metric-math alarm fires
+    when its expression reaches the threshold."""
     found = []
     for name, alarm in resources(template, "AWS::CloudWatch::Alarm").items():
         props = alarm["Properties"]
-        dims = [d["Value"] for d in props.get("Dimensions", [])]
-        moved = any(
-            (props["Namespace"], props["MetricName"]) == (ns, metric) and value in dims
-            for ns, metric, value in metrics
-        )
+        if "Metrics" in props:
+            queries = props["Metrics"]
+            values = {
+                q["Id"]: int(_metric_moved(q["MetricStat"]["Metric"], metrics))
+                for q in queries
+                if "MetricStat" in q
+            }
+            (shown,) = [q for q in queries if q.get("ReturnData", True)]
+            moved = _metric_math(shown["Expression"], values) >= props["Threshold"]
+        else:
+            moved = _metric_moved(props, metrics)
         if moved and {"Ref": "AlertTopic"} in props.get("AlarmActions", []):
             found.append(f"alarm: {name}")
     return found
@@ -350,19 +394,21 @@ def alarms_moved_by(template: dict[str, Any], metrics: list[tuple[str, str, Any]
 def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
     """Every SNS alert one failure of the flow's task ``state_name`` sends, as AWS routes it:
     the flow's own publishes after the catch, the alarms on the metrics that failure moves
-    (the steps Lambda's Errors, the state machine's ExecutionsFailed), the EventBridge rules
-    matching the Glue run's state change."""
+    (the steps Lambda's Errors, the state machine's ExecutionsFailed, the alert count), the
+    EventBridge rules matching the Glue run's state change."""
     machine = template["Resources"]["PipelineStateMachine"]["Properties"]
     states = machine["Definition"]["States"]
     state = states[state_name]
     catch = next(c for c in state["Catch"] if "States.ALL" in c["ErrorEquals"])
-    alerts, execution_failed = _publishes_on_the_way_out(states, catch["Next"])
-    metrics = []
+    alerts, execution_failed, counted = _publishes_on_the_way_out(states, catch["Next"])
+    metrics: list[Moved] = []
     if execution_failed:
         metrics.append(("AWS/States", "ExecutionsFailed", {"Ref": "PipelineStateMachine"}))
-    steps = machine["DefinitionSubstitutions"]["StepsFunctionArn"]["Fn::GetAtt"][0]
+    if counted:
+        metrics.append((_namespace(template), steps.BATCHES_ALERTED, None))
+    steps_fn = machine["DefinitionSubstitutions"]["StepsFunctionArn"]["Fn::GetAtt"][0]
     if state["Type"] == "Map" or state["Resource"] == flow.LAMBDA_INVOKE:
-        metrics.append(("AWS/Lambda", "Errors", {"Ref": steps}))
+        metrics.append(("AWS/Lambda", "Errors", {"Ref": steps_fn}))
     alerts += alarms_moved_by(template, metrics)
     topic = {"Ref": "AlertTopic"}
     if state.get("Resource") == flow.GLUE_SYNC:
@@ -378,6 +424,28 @@ def alerts_for_failure(template: dict[str, Any], state_name: str) -> list[str]:
             if topic in targets and _matches(props["EventPattern"], event):
                 alerts.append(f"rule: {name}")
     return alerts
+
+
+def test_an_execution_failing_past_every_catch_is_alarmed_once(template: dict[str, Any]):
+    """States.DataLimitExceeded, or an Alert that cannot publish, fails the execution without
+    the alert count: only ExecutionsFailed moves, and exactly one alarm tells the topic."""
+    failed = ("AWS/States", "ExecutionsFailed", {"Ref": "PipelineStateMachine"})
+    assert alarms_moved_by(template, [failed]) == ["alarm: PipelineFailedUnalertedAlarm"]
+    alerted = (_namespace(template), steps.BATCHES_ALERTED, None)
+    assert alarms_moved_by(template, [failed, alerted]) == []
+    states = template["Resources"]["PipelineStateMachine"]["Properties"]["Definition"]["States"]
+    assert states["Alert"]["Next"] == "CountAlert" and states["CountAlert"]["Next"] == "Failed"
+    assert states["Failed"]["Error"] == flow.BATCH_FAILED
+
+
+def test_a_run_rejecting_an_unusual_share_of_its_rows_is_alarmed(template: dict[str, Any]):
+    alarm = template["Resources"]["RejectedRowsShareAlarm"]["Properties"]
+    metric = (_namespace(template), steps.ROWS_REJECTED_PERCENT)
+    assert (alarm["Namespace"], alarm["MetricName"]) == metric
+    assert alarm["Threshold"] == {"Ref": "RejectedRowsAlarmPercent"}
+    assert (alarm["Statistic"], alarm["ComparisonOperator"]) == ("Maximum", "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    assert template["Parameters"]["RejectedRowsAlarmPercent"]["MaxValue"] == 100
 
 
 def test_what_no_catch_sees_is_alarmed_timeouts_aborts_and_api_5xx(template: dict[str, Any]):
@@ -396,7 +464,7 @@ def test_what_no_catch_sees_is_alarmed_timeouts_aborts_and_api_5xx(template: dic
     (alarm,) = [
         a["Properties"]
         for a in resources(template, "AWS::CloudWatch::Alarm").values()
-        if a["Properties"]["MetricName"] == "5XXError"
+        if a["Properties"].get("MetricName") == "5XXError"
     ]
     assert {"Name": "Stage", "Value": {"Ref": "ApiStage"}} in alarm["Dimensions"]
 
@@ -475,3 +543,44 @@ def test_the_alert_count_sees_a_rule_and_an_alarm_that_would_double_it(template:
         "state machine: Alert",
         "alarm: BatchesFailedAlarm",
     ]
+
+
+def test_the_glue_jobs_log_groups_belong_to_the_stack_and_expire(template: dict[str, Any]):
+    """Glue 5.0+ writes a job's logs to "<--custom-logGroup-prefix>/error" and ".../output";
+    the stack creates both, with the retention every other log group has."""
+    job = template["Resources"]["ProcessOrdersJob"]
+    prefix = job["Properties"]["DefaultArguments"]["--custom-logGroup-prefix"]["Fn::Sub"]
+    groups = {
+        r["Properties"]["LogGroupName"]["Fn::Sub"]: (name, r["Properties"])
+        for name, r in resources(template, "AWS::Logs::LogGroup").items()
+        if isinstance(r["Properties"]["LogGroupName"], dict)
+    }
+    for kind in ("error", "output"):
+        name, props = groups[f"{prefix}/{kind}"]
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert name in job["DependsOn"]
+    assert "--enable-continuous-cloudwatch-log" not in job["Properties"]["DefaultArguments"]
+
+
+def test_api_access_logs_and_reserved_concurrency_are_opt_in(template: dict[str, Any]):
+    """Both need account-level settings a new account lacks (the API Gateway CloudWatch role;
+    100 unreserved executions), so each is a parameter that defaults off."""
+    params, conditions = template["Parameters"], template["Conditions"]
+    assert params["ApiAccessLogs"]["Default"] == "false"
+    stage = template["Resources"]["OrdersApiStage"]["Properties"]
+    on, setting, off = stage["AccessLogSetting"]["Fn::If"]
+    assert conditions[on] == {"Fn::Equals": [{"Ref": "ApiAccessLogs"}, "true"]}
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["OrdersApiAccessLogs", "Arn"]}
+    assert off == {"Ref": "AWS::NoValue"}
+    assert "$context.requestId" in setting["Format"]
+    group = template["Resources"]["OrdersApiAccessLogs"]
+    assert group["Condition"] == on
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    function = template["Resources"]["ApiFunction"]["Properties"]
+    reserved, value, none = function["ReservedConcurrentExecutions"]["Fn::If"]
+    assert conditions[reserved] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, "0"]}]
+    }
+    assert (value, none) == ({"Ref": "ApiReservedConcurrency"}, {"Ref": "AWS::NoValue"})
+    defaults = DeployConfig()
+    assert (defaults.api_access_logs, defaults.api_reserved_concurrency) == (False, 0)
