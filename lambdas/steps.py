@@ -25,7 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.s3_ops import is_missing
+from lambdas.s3_ops import fit_key, is_missing
 from lambdas.trigger import Clients, Settings, emit_metric, reject, validate
 from transforms.contract import upload_time_segment
 from transforms.layout import RUNS_DIR
@@ -83,12 +83,13 @@ def validate_file(
 
 
 def staged_key(settings: StepSettings, batch: str, file: Mapping[str, Any]) -> str:
-    """`batches/<batch>/<upload time>/<key below the upload prefix>`. A copy's S3
-    LastModified is its copy time, so the job takes a staged file's upload time from this
-    path (``transforms.contract.staged_upload_time``) to order versions by."""
+    """`batches/<batch>/<upload time>/<key below the upload prefix>`, shortened by
+    ``fit_key`` when that is over S3's key limit. A copy's S3 LastModified is its copy time,
+    so the job takes a staged file's upload time from this path
+    (``transforms.contract.staged_upload_time``) to order versions by."""
     uploaded = upload_time_segment(str(file.get("event_time") or ""))
     relative = str(file["key"]).removeprefix(settings.upload_prefix)
-    return f"{BATCHES_PREFIX}{batch}/{uploaded}/{relative}"
+    return fit_key(f"{BATCHES_PREFIX}{batch}/{uploaded}/", relative)
 
 
 def _move(s3: Any, bucket: str, key: str, etag: str, target: str) -> bool:

@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deploy.config import DEFAULT_CONFIG, load_config
 from deploy.names import BATCH_RECORDS_PREFIX, QUARANTINE_PREFIX, Names
+from lambdas.s3_ops import SIDECAR_SUFFIX
 from scripts.deploy_job import stack_names
 
-SIDECAR = ".reason.json"
+SIDECAR = SIDECAR_SUFFIX
 
 
 def _keys(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:

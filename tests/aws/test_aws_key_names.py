@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from lambdas import batcher, steps
+from lambdas.s3_ops import MAX_KEY_BYTES, SIDECAR_SUFFIX
 from lambdas.trigger import Clients, Settings
 
 BUCKET = "key-names"
@@ -173,4 +174,59 @@ def test_moto_s3_notifications_reach_staging_under_the_decoded_names(client: Any
     staged = keys(clients, "batches/b-1/")
     assert sorted(k.split("/", 3)[3] for k in staged) == sorted(NAMES)
     assert all(body(clients, k) == VALID for k in staged)
+    assert keys(clients, PREFIX) == []
+
+
+# Names S3 allows whose staged or quarantined key would not fit S3's 1,024 bytes: one byte
+# short of the limit with the upload prefix, two-byte characters, a long folder.
+LONG_NAMES = [
+    "a" * (MAX_KEY_BYTES - len(PREFIX) - 4) + ".csv",
+    "ü" * ((MAX_KEY_BYTES - len(PREFIX) - 4) // 2) + ".csv",
+    "f" * 600 + "/" + "pedidos de noviembre " * 18 + ".CSV",
+]
+
+
+def test_the_long_names_fill_s3s_key_limit():
+    assert [len((PREFIX + n).encode()) <= MAX_KEY_BYTES for n in LONG_NAMES] == [True] * 3
+    assert all(len((PREFIX + n).encode()) > MAX_KEY_BYTES - 40 for n in LONG_NAMES)
+
+
+@pytest.mark.parametrize("name", LONG_NAMES)
+def test_a_name_near_s3s_key_limit_is_staged_under_a_key_that_fits(clients: Clients, name: str):
+    """moto takes keys over 1,024 bytes; S3 refuses them, so the length is asserted here."""
+    file = upload(clients, PREFIX + name, VALID)
+    checked = validate(clients, file)
+    assert checked["status"] == "valid"
+    event = {"step": "stage", "bucket": BUCKET, "batch_id": "b-1", "files": [checked]}
+    assert steps.handle(event, SETTINGS, clients)["valid"] == 1
+    (staged,) = keys(clients, "batches/")
+    assert len(staged.encode()) <= MAX_KEY_BYTES
+    assert staged.startswith(f"batches/b-1/{UPLOADED}/") and staged.lower().endswith(".csv")
+    assert body(clients, staged) == VALID
+    entry = steps.read_record(clients.s3, BUCKET, "b-1")["files"][0]
+    assert (entry["key"], entry["staged"]) == (PREFIX + name, staged)
+
+
+def test_long_names_that_share_their_end_stay_apart():
+    """The shortened key carries a digest of the whole name, so two long names that differ
+    only in a part cut away never land on one key."""
+    first, second = "x" * 990 + "-1-" + "y" * 20 + ".csv", "x" * 990 + "-2-" + "y" * 20 + ".csv"
+    file = {"event_time": EVENT_TIME}
+    keys_ = {
+        steps.staged_key(SETTINGS, "b-1", {**file, "key": PREFIX + n}) for n in (first, second)
+    }
+    assert len(keys_) == 2 and all(len(k.encode()) <= MAX_KEY_BYTES for k in keys_)
+
+
+@pytest.mark.parametrize("name", LONG_NAMES)
+def test_a_bad_file_near_s3s_key_limit_is_quarantined_with_its_sidecar(clients: Clients, name: str):
+    file = upload(clients, PREFIX + name, BAD_HEADER)
+    checked = validate(clients, file)
+    assert checked["status"] == "quarantined" and checked["reason"] == "missing_columns"
+    target, sidecar_key = keys(clients, "quarantine/")
+    assert sidecar_key == target + SIDECAR_SUFFIX
+    assert len(sidecar_key.encode()) <= MAX_KEY_BYTES
+    assert body(clients, target) == BAD_HEADER
+    sidecar = json.loads(body(clients, sidecar_key))
+    assert sidecar["source"] == f"s3://{BUCKET}/{PREFIX}{name}"
     assert keys(clients, PREFIX) == []
