@@ -138,13 +138,14 @@ $(MUTATE_STAMP): $(STAMP)
 	@touch $@
 
 .PHONY: mutate
-mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; under 45 min on 2 cores) -> docs/mutation-results.txt
+mutate: setup $(MUTATE_STAMP) ## Mutation testing (mutmut, [tool.mutmut]; under 45 min on 2 cores) -> build/mutation-results.txt
 	rm -rf mutants
 	time $(VENV)/bin/mutmut run --max-children $(or $(JOBS),2) $(foreach m,$(MUTANTS),'$(m)')
 	$(VENV)/bin/mutmut export-cicd-stats
+	mkdir -p build
 	{ $(PY) -m scripts.mutation_summary; echo; cat mutants/mutmut-cicd-stats.json; echo; \
-	  $(VENV)/bin/mutmut results --all true; } > docs/mutation-results.txt
-	@echo "Survivors and their reasons: docs/testing.md; every mutant: docs/mutation-results.txt"
+	  $(VENV)/bin/mutmut results --all true; } > build/mutation-results.txt
+	@echo "Survivors and their reasons: docs/testing.md; every mutant: build/mutation-results.txt"
 
 .PHONY: openapi
 openapi: setup ## Write api/openapi.json from the app (commit it; the deploy imports it)
