@@ -47,7 +47,7 @@ def _parse(text: str | bytes, where: str) -> Any:
         return None
 
 
-def _local_reports(folder: Path) -> list[Any]:
+def local_reports(folder: Path) -> list[Any]:
     return [_parse(p.read_bytes(), str(p)) for p in sorted(folder.glob("*.json")) if p.is_file()]
 
 
@@ -78,7 +78,7 @@ def latest_run(runs_path: str, endpoint_url: str | None = None) -> dict[str, Any
         reports = _s3_reports(runs_path, endpoint_url)
     else:
         folder = Path(runs_path)
-        reports = _local_reports(folder) if folder.is_dir() else []
+        reports = local_reports(folder) if folder.is_dir() else []
     report = newest(reports)
     if report is None:
         raise ApiError(404, "no_runs", "no run report found; the job has not run yet")

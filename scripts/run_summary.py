@@ -8,12 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from api.run_reports import local_reports, newest
+from transforms.layout import RUNS_DIR
 
-def latest_report(output: Path) -> Path:
-    reports = sorted((output / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    if not reports:
-        raise FileNotFoundError(f"no run report under {output / '_runs'}: run the job first")
-    return reports[-1]
+
+def latest_report(output: Path) -> dict[str, Any]:
+    """The newest run by its start time: the API's ``/runs/latest`` definition."""
+    folder = output / RUNS_DIR
+    report = newest(local_reports(folder)) if folder.is_dir() else None
+    if report is None:
+        raise FileNotFoundError(f"no run report under {folder}: run the job first")
+    return report
 
 
 def _common_folder(paths: list[str]) -> str:
@@ -64,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="a report file (default: the newest)")
     args = parser.parse_args(argv)
     try:
-        path = args.report or latest_report(args.output)
-        report = json.loads(path.read_text(encoding="utf-8"))
+        if args.report:
+            report = json.loads(args.report.read_text(encoding="utf-8"))
+        else:
+            report = latest_report(args.output)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from transforms.read import InputFile
@@ -158,3 +159,24 @@ def test_reasons_are_listed_in_name_order_and_counts_without_a_file_are_ignored(
     (entry,) = file_entries(FILES[:1], counts)
     assert list(entry["rejected_by_reason"]) == ["duplicate_key", "invalid_id"]
     assert (entry["rows_read"], entry["rows_valid"]) == (5, 0)
+
+
+def test_make_runs_summary_and_the_api_call_the_same_run_the_latest(tmp_path: Path) -> None:
+    """The "latest" run is the newest start time for both `scripts/run_summary.py` and
+    `/runs/latest`, whatever order the report files were written or touched in."""
+    import json
+    import os
+
+    from api.run_reports import latest_run
+    from scripts.run_summary import latest_report
+
+    runs = tmp_path / "_runs"
+    runs.mkdir()
+    starts = {"r-new": "2026-12-02T10:00:00+00:00", "r-old": "2026-12-01T10:00:00+00:00"}
+    for mtime, (run_id, started) in enumerate(starts.items()):
+        path = runs / f"{run_id}.json"
+        path.write_text(json.dumps({"run_id": run_id, "started_at": started}), encoding="utf-8")
+        os.utime(path, (1_000_000 + mtime, 1_000_000 + mtime))  # r-old written last
+    (runs / "broken.json").write_text("{", encoding="utf-8")
+    assert latest_report(tmp_path)["run_id"] == "r-new"
+    assert latest_run(str(runs))["run_id"] == "r-new"
