@@ -130,8 +130,8 @@ MUTATE_STAMP := $(VENV)/.mutate-installed
 # Every mutant of the pure-Python modules and a fixed 1-in-10 sample of the Spark ones (the
 # mutants numbered ...0): sized for 45 minutes on 2 cores (docs/testing.md). `MUTANTS=` (empty)
 # runs every mutant; MUTANTS='transforms.marts.*' the ones of one module.
-MUTANTS ?= api.* lambdas.* transforms.contract.* transforms.report.* transforms.header.* \
-  transforms.rules.*0 transforms.core.*0 transforms.marts.*0 transforms.quarantine.*0
+MUTANTS ?= api.* lambdas.* contract.orders.* job.report.* contract.header.* \
+  transforms.rules.*0 transforms.core.*0 transforms.marts.*0 transforms.rejected.*0
 
 $(MUTATE_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,mutate]"
@@ -162,7 +162,7 @@ clean: ## Remove local outputs (not .venv)
 	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache mutants
 
 .PHONY: docs
-docs: setup ## Regenerate the reason tables of docs/data_contract.md from transforms/contract.py
+docs: setup ## Regenerate the reason tables of docs/data_contract.md from contract/orders.py
 	@$(PY) scripts/contract_tables.py
 
 .PHONY: query

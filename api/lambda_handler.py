@@ -5,7 +5,7 @@ from __future__ import annotations
 from mangum import Mangum
 
 from api.app import app
-from transforms.jsonlog import configure_logging
+from contract.jsonlog import configure_logging
 
 configure_logging()
 # No ASGI lifespan: the app keeps no startup state, and Lambda freezes between requests.

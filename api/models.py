@@ -9,11 +9,11 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from transforms.contract import CHANNELS
+from contract.orders import CHANNELS
 
 ChannelName = Literal["online", "store", "distributor", "phone"]
 if get_args(ChannelName) != CHANNELS:  # pragma: no cover - guards against drift from the contract
-    raise RuntimeError("api.models.ChannelName must list transforms.contract.CHANNELS")
+    raise RuntimeError("api.models.ChannelName must list contract.orders.CHANNELS")
 
 
 CENT = Decimal("0.01")

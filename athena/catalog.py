@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from transforms.contract import MAX_DAYS_AHEAD
+from contract.orders import MAX_DAYS_AHEAD
 
 QUERIES_DIR = Path(__file__).parent / "queries"
 # The database the queries run in (their table names are unqualified): the local twins'

@@ -20,7 +20,7 @@ from sqlglot import exp
 from athena.catalog import NamedQuery, ParamValue, QueryError, load_query, named_values, to_named
 from athena.ddl import VIEWS as VIEW_TABLES
 from athena.ddl import hive_type
-from transforms.layout import (
+from table_format.layout import (
     COMMITS_DIR,
     MANIFEST_DIR,
     MANIFEST_NAME,

@@ -20,12 +20,12 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from transforms.contract import (
+from contract.header import HEAD_BYTES, inspect_header
+from contract.orders import (
     CHANNELS,
     MAX_DAYS_AHEAD,
     MIN_ORDER_DATE,
 )
-from transforms.header import HEAD_BYTES, inspect_header
 
 
 def file_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from athena.local import manifest_partitions
-from transforms.layout import MANIFEST_DIR
+from table_format.layout import MANIFEST_DIR
 
 PROC = Path("/proc")
 

@@ -47,7 +47,7 @@ from bench.report import (  # noqa: E402
     to_json,
 )
 from bench.shapes import SHAPES, SIZING_SHAPE, Shape  # noqa: E402
-from deploy.config import (  # noqa: E402
+from contract.runtimes import (  # noqa: E402
     DEFAULT_GLUE_VERSION,
     GLUE_RUNTIMES,
     running_glue_version,

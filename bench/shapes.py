@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.contract import CHANNELS
+from contract.orders import CHANNELS
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from botocore.exceptions import ClientError
 from deploy.config import DeployConfig
 from deploy.package import (
     api_zip,
+    job_zip,
     pipeline_zip,
     sha256_hex,
-    transforms_zip,
     vendor_api_dependencies,
 )
 
@@ -35,7 +35,7 @@ def _hashed(prefix: str, stem: str, suffix: str, body: bytes) -> str:
 
 
 def build_artifacts(config: DeployConfig, build_api: bool = True) -> list[Artifact]:
-    """Job script, transforms.zip, the pipeline Lambdas' zip and the API Lambda's zip."""
+    """Job script, job.zip, the pipeline Lambdas' zip and the API Lambda's zip."""
     repo = config.repo_root
     script = config.path(config.job_script)
     if not script.is_file():
@@ -46,7 +46,7 @@ def build_artifacts(config: DeployConfig, build_api: bool = True) -> list[Artifa
         deps = vendor_api_dependencies(repo, repo / "build") if build_api else None
     files = [
         ("JobScriptKey", "glue/", "process_orders", ".py", script.read_bytes(), "text/x-python"),
-        ("TransformsKey", "glue/", "transforms", ".zip", transforms_zip(repo), "application/zip"),
+        ("JobCodeKey", "glue/", "job", ".zip", job_zip(repo), "application/zip"),
         ("PipelineCodeKey", "lambda/", "pipeline", ".zip", pipeline_zip(repo), "application/zip"),
         ("ApiCodeKey", "lambda/", "api", ".zip", api_zip(repo, deps), "application/zip"),
     ]

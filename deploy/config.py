@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import sys
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from transforms.contract import FIRST_ORDER_DATE
+from contract.orders import FIRST_ORDER_DATE
+from contract.runtimes import DEFAULT_GLUE_VERSION, GLUE_RUNTIMES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "deploy" / "config.toml"
@@ -34,34 +34,6 @@ MAX_CONCURRENT_RUNS = 1
 WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X")
 
 
-@dataclass(frozen=True)
-class GlueRuntime:
-    spark: str
-    python: str
-
-
-# The AWS Glue versions the job is built and tested for (docs/glue_runtimes.md). The
-# Makefile's GLUE_PYTHON_<version>, constraints/glue<version>.txt and pyproject.toml's
-# Python-version markers follow this table; tests/test_glue_runtimes.py holds them equal.
-GLUE_RUNTIMES: dict[str, GlueRuntime] = {
-    "5.1": GlueRuntime(spark="3.5.6", python="3.11"),
-    "6.0": GlueRuntime(spark="4.1.1", python="3.13"),
-}
-DEFAULT_GLUE_VERSION = "5.1"
-
-
-def runtime_suffix(version: str) -> str:
-    """What names a runtime's local files (the Makefile's `.venv-glue6.0`,
-    bench/results-glue6.0.md): `-glue<version>`, nothing for the default runtime."""
-    return "" if version == DEFAULT_GLUE_VERSION else f"-glue{version}"
-
-
-def running_glue_version() -> str:
-    """The Glue version whose Python runs this interpreter."""
-    python = "{}.{}".format(*sys.version_info[:2])
-    return next(v for v, r in GLUE_RUNTIMES.items() if r.python == python)
-
-
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # A Glue database Athena can name unquoted: lowercase letters, digits and underscores.
@@ -70,6 +42,23 @@ DATABASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
 
 class ConfigError(ValueError):
     """The config file or an override is invalid."""
+
+
+# CloudWatch Logs' retention values (PutRetentionPolicy's retentionInDays).
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+
+
+def parameter(description: str, **spec: Any) -> dict[str, Any]:
+    """A config field that is also a template parameter, named the field in CamelCase
+    (``worker_type`` -> ``WorkerType``): its description and CloudFormation constraints
+    (``MinValue``/``MaxValue``, ``AllowedValues``, ``AllowedPattern``). The template's
+    parameter, its default, the deploy script's value and the config's range check all
+    come from here (``template_parameters``, ``parameter_values``)."""
+    return {"parameter": {"Description": description, **spec}}
+
+
+def _setting(default: Any, description: str, **spec: Any) -> Any:
+    return field(default=default, metadata=parameter(description, **spec))
 
 
 @dataclass(frozen=True)
@@ -81,34 +70,75 @@ class DeployConfig:
     processed_bucket: str = ""
     artifacts_bucket: str = ""
     athena_results_bucket: str = ""
-    athena_results_expire_days: int = 30
-    upload_prefix: str = "incoming/"
+    athena_results_expire_days: int = _setting(
+        30, "Days Athena results are kept", MinValue=1, MaxValue=3650
+    )
+    upload_prefix: str = _setting(
+        "incoming/", "Uploads go under this prefix", AllowedPattern="^[a-z0-9_-]+/$"
+    )
     database: str = ""
-    glue_version: str = DEFAULT_GLUE_VERSION
-    worker_type: str = "G.1X"
-    number_of_workers: int = 2
-    job_timeout_minutes: int = 60
-    job_max_retries: int = 0
+    glue_version: str = _setting(
+        DEFAULT_GLUE_VERSION,
+        "AWS Glue version of the job (docs/glue_runtimes.md)",
+        AllowedValues=list(GLUE_RUNTIMES),
+    )
+    worker_type: str = _setting("G.1X", "Glue worker type", AllowedValues=list(WORKER_TYPES))
+    number_of_workers: int = _setting(2, "Glue workers", MinValue=2, MaxValue=299)
+    job_timeout_minutes: int = _setting(60, "Glue job timeout", MinValue=1, MaxValue=2880)
+    job_max_retries: int = _setting(0, "Glue retries of a failed run", MinValue=0, MaxValue=10)
     max_concurrent_runs: int = MAX_CONCURRENT_RUNS  # readable; no other value is accepted
-    batch_window_seconds: int = 60
-    batch_max_files: int = 1000
-    first_order_date: str = "2025-01-01"
-    bytes_scanned_cutoff: int = 1_000_000_000
-    max_file_bytes: int = 1024**3
+    batch_window_seconds: int = _setting(
+        60, "Seconds the batcher waits to gather uploads", MinValue=1, MaxValue=MAX_BATCH_WINDOW
+    )
+    batch_max_files: int = _setting(
+        1000, "Most uploads per batch (one Glue run)", MinValue=1, MaxValue=MAX_BATCH_FILES
+    )
+    first_order_date: str = _setting(
+        "2025-01-01",
+        "First order date of the data: Athena's partition projection starts here",
+        AllowedPattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    )
+    bytes_scanned_cutoff: int = _setting(
+        1_000_000_000,
+        "Athena per-query cutoff (bytes)",
+        MinValue=MIN_ATHENA_CUTOFF,
+        MaxValue=10**15,
+    )
+    max_file_bytes: int = _setting(
+        1024**3, "Larger uploads are quarantined", MinValue=1, MaxValue=MAX_COPY_BYTES
+    )
     ddl_path: str = "athena/ddl.sql"
     openapi_path: str = "api/openapi.json"
     job_script: str = "glue_jobs/process_orders.py"
-    api_handler: str = "api.lambda_handler.handler"
-    api_stage: str = "v1"
-    api_rate_limit: float = 20.0
-    api_burst_limit: int = 40
-    api_quota_per_day: int = 100_000
+    api_handler: str = _setting("api.lambda_handler.handler", "API Lambda handler")
+    api_stage: str = _setting("v1", "API Gateway stage", AllowedPattern="^[A-Za-z0-9_]+$")
+    api_rate_limit: float = _setting(
+        20.0, "API requests per second (usage plan)", MinValue=1, MaxValue=10000
+    )
+    api_burst_limit: int = _setting(40, "API burst (usage plan)", MinValue=1, MaxValue=5000)
+    api_quota_per_day: int = _setting(
+        100_000, "API requests per day (usage plan)", MinValue=1, MaxValue=10**9
+    )
     api_dependencies_dir: str = ""
-    alert_email: str = ""
-    rejected_rows_alarm_percent: float = 5.0
-    api_access_logs: bool = False
-    api_reserved_concurrency: int = 0
-    log_retention_days: int = 30
+    alert_email: str = _setting("", "Optional e-mail subscribed to the alerts")
+    rejected_rows_alarm_percent: float = _setting(
+        5.0,
+        "Alarm when a run rejects more than this percentage of its rows",
+        MinValue=0,
+        MaxValue=100,
+    )
+    api_access_logs: bool = _setting(
+        False, "Write API access logs (needs the account's API Gateway CloudWatch role)"
+    )
+    api_reserved_concurrency: int = _setting(
+        0,
+        "Concurrent executions reserved for the API function; 0 = none",
+        MinValue=0,
+        MaxValue=1000,
+    )
+    log_retention_days: int = _setting(
+        30, "CloudWatch Logs retention", AllowedValues=list(RETENTION_DAYS)
+    )
     repo_root: Path = field(default=REPO_ROOT)
 
     def __post_init__(self) -> None:
@@ -155,12 +185,8 @@ class DeployConfig:
                 f"worker_type must be one of {', '.join(WORKER_TYPES)} (a Spark batch job's; "
                 f"G.025X is for streaming jobs only): {self.worker_type!r}"
             )
-        if self.number_of_workers < 2:
-            raise ConfigError("number_of_workers must be >= 2")
-        if not 0 <= self.rejected_rows_alarm_percent <= 100:
-            raise ConfigError("rejected_rows_alarm_percent must be 0..100")
-        if not 0 <= self.api_reserved_concurrency <= 1000:
-            raise ConfigError("api_reserved_concurrency must be 0..1000 (0 = no reservation)")
+        for problem in parameter_problems(self):
+            raise ConfigError(problem)
 
     def path(self, relative: str) -> Path:
         """A config path, relative to the repository root unless absolute."""
@@ -197,6 +223,62 @@ class DeployConfig:
                 f"({DATABASE_NAME.pattern})"
             )
         return name
+
+
+def parameter_name(key: str) -> str:
+    return "".join(part.capitalize() for part in key.split("_"))
+
+
+def parameter_fields() -> list[Field[Any]]:
+    return [f for f in fields(DeployConfig) if "parameter" in f.metadata]
+
+
+def template_text(value: Any) -> str:
+    """A value as a CloudFormation parameter takes it (a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def template_parameters() -> dict[str, dict[str, Any]]:
+    """The template parameters the config fills, with the config's defaults."""
+    out = {}
+    for f in parameter_fields():
+        spec = dict(f.metadata["parameter"])
+        number = f.type in ("int", "float")
+        if f.type == "bool":
+            spec["AllowedValues"] = ["true", "false"]
+        default: Any = f.default if number else template_text(f.default)
+        out[parameter_name(f.name)] = {
+            "Type": "Number" if number else "String",
+            **spec,
+            "Default": default,
+        }
+    return out
+
+
+def parameter_values(config: DeployConfig) -> dict[str, str]:
+    """The config's values of those parameters, as CloudFormation takes them."""
+    return {
+        parameter_name(f.name): template_text(getattr(config, f.name)) for f in parameter_fields()
+    }
+
+
+def parameter_problems(config: DeployConfig) -> list[str]:
+    """Values the template's own constraints would refuse, said before anything deploys."""
+    problems = []
+    for f in parameter_fields():
+        spec, value = f.metadata["parameter"], getattr(config, f.name)
+        low, high = spec.get("MinValue"), spec.get("MaxValue")
+        if low is not None and not low <= value <= high:
+            problems.append(f"{f.name} must be {low}..{high}: {value!r}")
+        allowed = spec.get("AllowedValues")
+        if allowed is not None and value not in allowed:
+            problems.append(f"{f.name} must be one of {', '.join(map(str, allowed))}: {value!r}")
+        pattern = spec.get("AllowedPattern")
+        if pattern is not None and not re.fullmatch(pattern, str(value)):
+            problems.append(f"{f.name} must match {pattern}: {value!r}")
+    return problems
 
 
 def _coerce(name: str, kind: Any, value: Any) -> Any:

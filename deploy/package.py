@@ -47,7 +47,7 @@ def build_zip(entries: Iterable[tuple[str, Path]]) -> bytes:
 def package_entries(
     repo: Path, package: str, only: Iterable[str] | None = None
 ) -> list[tuple[str, Path]]:
-    """A Python package's files under their import path (e.g. transforms/contract.py)."""
+    """A Python package's files under their import path (e.g. contract/orders.py)."""
     root = repo / package
     if not (root / "__init__.py").is_file():
         raise FileNotFoundError(f"{root} is not a Python package (no __init__.py)")
@@ -59,18 +59,20 @@ def package_entries(
     ]
 
 
-def transforms_zip(repo: Path) -> bytes:
-    """The `transforms` package for Glue's --extra-py-files."""
-    return build_zip(package_entries(repo, "transforms"))
+# What the Glue job imports, for its --extra-py-files (glue_jobs/ holds the entry script).
+JOB_PACKAGES = ("contract", "table_format", "transforms", "job")
+
+
+def job_zip(repo: Path) -> bytes:
+    """The job's packages for Glue's --extra-py-files: the contract, the table format, the
+    transforms and the job that wires them."""
+    return build_zip([entry for pkg in JOB_PACKAGES for entry in package_entries(repo, pkg)])
 
 
 def pipeline_zip(repo: Path) -> bytes:
-    """The batcher and steps Lambdas: `lambdas/` plus the pure contract and header check
-    (no PySpark; boto3 comes with the runtime)."""
-    entries = package_entries(repo, "lambdas") + package_entries(
-        repo, "transforms", only={"__init__.py", "contract.py", "header.py", "layout.py"}
-    )
-    return build_zip(entries)
+    """The batcher and steps Lambdas: `lambdas/` plus the contract (no PySpark; boto3 comes
+    with the runtime)."""
+    return build_zip(package_entries(repo, "lambdas") + package_entries(repo, "contract"))
 
 
 def static_entries(repo: Path) -> list[tuple[str, Path]]:
@@ -89,7 +91,7 @@ def api_zip(repo: Path, dependencies: Path | None) -> bytes:
         + static_entries(repo)
         + package_entries(repo, "athena", only={"__init__.py", "catalog.py"})
         + [(p.relative_to(repo).as_posix(), p) for p in queries]
-        + package_entries(repo, "transforms", only={"__init__.py", "contract.py", "jsonlog.py"})
+        + package_entries(repo, "contract")
     )
     if dependencies is not None:
         entries += [(p.relative_to(dependencies).as_posix(), p) for p in _files(dependencies)]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.runs import RUNS_DIR
 from deploy.names import BATCH_RECORDS_PREFIX, BATCHES_PREFIX, Names
-from transforms.layout import RUNS_DIR
 
 Policy = dict[str, Any]
 VERSION = "2012-10-17"

@@ -15,7 +15,7 @@ from deploy.stack import delete_stack, stack_status
 
 
 class Deployer(Protocol):
-    """What teardown needs of scripts/deploy_job.py's Deployer (no import back into it)."""
+    """What teardown needs of deploy.deployment's Deployer (no import back into it)."""
 
     config: Any
     dry_run: bool

@@ -17,31 +17,20 @@ from typing import Any
 
 from deploy.cfn import sub
 from deploy.checkov_skips import with_checkov_skips
-from deploy.config import (
-    DATABASE_NAME,
-    DEFAULT_GLUE_VERSION,
-    GLUE_RUNTIMES,
-    REPO_ROOT,
-    WORKER_TYPES,
-)
+from deploy.config import BUCKET_NAME, DATABASE_NAME, REPO_ROOT, template_parameters
 from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER
 from deploy.template_app import ACCESS_LOGS, RESERVED_CONCURRENCY, app_resources
 from deploy.template_data import data_resources
 
 TEMPLATE_PATH = REPO_ROOT / "deploy" / "template.json"
 BOOTSTRAP_PATH = REPO_ROOT / "deploy" / "bootstrap.json"
-RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827]
 
 
 def _string(description: str, **extra: Any) -> dict[str, Any]:
     return {"Type": "String", "Description": description, **extra}
 
 
-def _number(description: str, low: float, high: float) -> dict[str, Any]:
-    return {"Type": "Number", "Description": description, "MinValue": low, "MaxValue": high}
-
-
-BUCKET = {"AllowedPattern": "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"}
+BUCKET = {"AllowedPattern": BUCKET_NAME.pattern}
 KEY = {"AllowedPattern": "^[A-Za-z0-9/._-]+$"}
 
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -54,54 +43,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "'-' as '_', unless the config's database is set)",
         AllowedPattern=DATABASE_NAME.pattern,
     ),
-    "UploadPrefix": _string(
-        "Uploads go under this prefix", Default="incoming/", AllowedPattern="^[a-z0-9_-]+/$"
-    ),
     "JobScriptKey": _string("Artifacts key of the Glue entry script", **KEY),
-    "TransformsKey": _string("Artifacts key of transforms.zip (--extra-py-files)", **KEY),
+    "JobCodeKey": _string("Artifacts key of job.zip (--extra-py-files)", **KEY),
     "PipelineCodeKey": _string("Artifacts key of the batcher/steps Lambda zip", **KEY),
     "ApiCodeKey": _string("Artifacts key of the API Lambda zip", **KEY),
-    "ApiHandler": _string("API Lambda handler", Default="api.lambda_handler.handler"),
-    "GlueVersion": _string(
-        "AWS Glue version of the job (docs/glue_runtimes.md)",
-        Default=DEFAULT_GLUE_VERSION,
-        AllowedValues=list(GLUE_RUNTIMES),
-    ),
-    "WorkerType": _string("Glue worker type", Default="G.1X", AllowedValues=list(WORKER_TYPES)),
-    "NumberOfWorkers": _number("Glue workers", 2, 299),
-    "JobTimeoutMinutes": _number("Glue job timeout", 1, 2880),
-    "JobMaxRetries": _number("Glue retries of a failed run", 0, 10),
-    "BatchWindowSeconds": _number("Seconds the batcher waits to gather uploads", 1, 300),
-    "BatchMaxFiles": _number("Most uploads per batch (one Glue run)", 1, 10000),
-    "MaxFileBytes": _number("Larger uploads are quarantined", 1, 5368709120),
-    "FirstOrderDate": _string(
-        "First order date of the data: Athena's partition projection starts here",
-        AllowedPattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-    ),
-    "BytesScannedCutoff": _number("Athena per-query cutoff (bytes)", 10485760, 10**15),
-    "AthenaResultsExpireDays": _number("Days Athena results are kept", 1, 3650),
-    "ApiStage": _string("API Gateway stage", Default="v1", AllowedPattern="^[A-Za-z0-9_]+$"),
-    "ApiRateLimit": _number("API requests per second (usage plan)", 1, 10000),
-    "ApiBurstLimit": _number("API burst (usage plan)", 1, 5000),
-    "ApiQuotaPerDay": _number("API requests per day (usage plan)", 1, 10**9),
-    "AlertEmail": _string("Optional e-mail subscribed to the alerts", Default=""),
-    "RejectedRowsAlarmPercent": _number(
-        "Alarm when a run rejects more than this percentage of its rows", 0, 100
-    ),
-    "ApiAccessLogs": _string(
-        "Write API access logs (needs the account's API Gateway CloudWatch role)",
-        Default="false",
-        AllowedValues=["true", "false"],
-    ),
-    "ApiReservedConcurrency": _number(
-        "Concurrent executions reserved for the API function; 0 = none", 0, 1000
-    ),
-    "LogRetentionDays": {
-        "Type": "Number",
-        "Description": "CloudWatch Logs retention",
-        "Default": 30,
-        "AllowedValues": RETENTION_DAYS,
-    },
+    # The rest: every setting of deploy/config.py that is a template parameter.
+    **template_parameters(),
 }
 
 

@@ -217,7 +217,7 @@ def glue_job() -> dict[str, Any]:
                     "PythonVersion": "3",
                 },
                 "DefaultArguments": {
-                    "--extra-py-files": artifacts + "${TransformsKey}",
+                    "--extra-py-files": artifacts + "${JobCodeKey}",
                     "--output_path": "s3://${ProcessedBucketName}/",
                     # The one first order date: the job rejects earlier orders, and every
                     # projection range of the tables starts at it (_bounded).

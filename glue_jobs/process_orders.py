@@ -16,13 +16,13 @@ from typing import Any
 from awsglue.utils import getResolvedOptions
 from pyspark.sql import SparkSession
 
-from transforms.errors import one_line
-from transforms.jsonlog import configure_logging
-from transforms.layout import RUNS_DIR
-from transforms.options import JobArgumentError, JobOptions
-from transforms.pipeline import Run, RunOutcome
-from transforms.report import build_report
-from transforms.storage import Storage
+from contract.jsonlog import configure_logging
+from contract.runs import RUNS_DIR
+from job.errors import one_line
+from job.options import JobArgumentError, JobOptions
+from job.pipeline import Run, RunOutcome
+from job.report import build_report
+from table_format.storage import Storage
 
 log = logging.getLogger("process_orders")
 
@@ -33,7 +33,7 @@ SESSION_SETTINGS = {
     # 8,000 bytes, so at Spark's default limit (64 KB) it ran interpreted. At 8,000 Spark
     # splits such stages into smaller methods instead: ~30% less CPU for the rules
     # (docs/performance.md). The same on Glue and locally; the split sizes and shuffle
-    # width depend on the run and are set per run by transforms/tuning.py.
+    # width depend on the run and are set per run by job/tuning.py.
     "spark.sql.codegen.hugeMethodLimit": "8000",
 }
 

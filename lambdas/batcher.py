@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import os
 import time
 from collections.abc import Mapping
@@ -26,12 +25,9 @@ from urllib.parse import unquote_plus
 import boto3
 from botocore.exceptions import ClientError
 
-LOG = logging.getLogger("duffbeer.batcher")
-LOG.setLevel(logging.INFO)
+from contract.jsonlog import configure_logging, event_log
 
-
-def log(event: str, **fields: Any) -> None:
-    LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
+log = event_log("duffbeer.batcher")
 
 
 def event_key(obj: Mapping[str, Any]) -> str:
@@ -157,6 +153,7 @@ def _epoch(iso: str) -> float:
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry point (`lambdas.batcher.handler`)."""
+    configure_logging()
     started = start_batches(
         event,
         boto3.client("stepfunctions"),

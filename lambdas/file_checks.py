@@ -1,16 +1,16 @@
-"""Pure checks the upload trigger runs before any Spark starts.
+"""Pure checks the upload validation runs before any Spark starts.
 
-The header check is the Glue job's own (`transforms.header`, built on the lists in
-`transforms.contract`), so a file the trigger accepts is a file the job can read; the
-whole-file reason codes are the contract's (`transforms.contract.FILE_REASONS`).
+The header check is the Glue job's own (`contract.header`, built on the lists in
+`contract.orders`), so a file the validation accepts is a file the job can read; the
+whole-file reason codes are the contract's (`contract.orders.FILE_REASONS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.contract import CSV_EXTENSION, EMPTY_FILE, FILE_TOO_LARGE, NOT_CSV
-from transforms.header import HEAD_BYTES, inspect_header
+from contract.header import HEAD_BYTES, inspect_header
+from contract.orders import CSV_EXTENSION, EMPTY_FILE, FILE_TOO_LARGE, NOT_CSV
 
 HEADER_BYTES = HEAD_BYTES
 
@@ -35,7 +35,7 @@ def check_object(key: str, size: int, max_bytes: int) -> Rejection | None:
 
 
 def check_header(head: bytes, complete: bool) -> Rejection | None:
-    """The job's own header check (`transforms.header`) on the ranged GET's bytes, so the
-    trigger accepts exactly the files the job loads."""
+    """The job's own header check (`contract.header`) on the ranged GET's bytes, so the
+    validation accepts exactly the files the job loads."""
     result = inspect_header(head, complete)
     return None if result.ok else Rejection(str(result.reason), result.detail)

@@ -1,7 +1,7 @@
 """The state machine's Lambda steps (deploy/flow.py), one function dispatching on "step".
 
 * ``validate``: one uploaded file -> ``valid``, ``quarantined`` (with its sidecar, the
-  upload trigger's checks and quarantine move) or ``gone`` (already handled).
+  upload validation's checks and quarantine move) or ``gone`` (already handled).
 * ``stage``: the batch's valid files move under ``batches/<batch_id>/`` (copy on the
   ETag, then delete the upload) and the batch record ``_batches/<batch_id>.json`` says
   ``running``; returns the Glue job's input path.
@@ -16,7 +16,6 @@ Every step is idempotent: Step Functions may retry it.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
 from collections.abc import Mapping
@@ -25,13 +24,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contract.jsonlog import configure_logging, event_log
+from contract.orders import upload_time_segment
+from contract.runs import RUNS_DIR
 from lambdas.s3_ops import fit_key, is_missing
-from lambdas.trigger import Clients, Settings, emit_metric, reject, validate
-from transforms.contract import upload_time_segment
-from transforms.layout import RUNS_DIR
+from lambdas.validation import Clients, Settings, emit_metric, reject, validate
 
-LOG = logging.getLogger("duffbeer.steps")
-LOG.setLevel(logging.INFO)
+log = event_log("duffbeer.steps")
 BATCHES_PREFIX = "batches/"
 RECORDS_PREFIX = "_batches/"
 VALID, QUARANTINED, GONE = "valid", "quarantined", "gone"
@@ -54,14 +53,10 @@ class StepSettings:
         )
 
 
-def log(event: str, **fields: Any) -> None:
-    LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
-
-
 def validate_file(
     clients: Clients, settings: StepSettings, bucket: str, file: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The trigger's checks on one upload; a bad file is quarantined with its sidecar.
+    """The upload checks on one upload; a bad file is quarantined with its sidecar.
     `file["key"]` is the object's real key, already decoded by the batcher
     (`lambdas.batcher.event_key`): S3 calls take it as is, boto3 encodes it on the wire."""
     key, etag = str(file["key"]), str(file.get("etag", ""))
@@ -86,7 +81,7 @@ def staged_key(settings: StepSettings, batch: str, file: Mapping[str, Any]) -> s
     """`batches/<batch>/<upload time>/<key below the upload prefix>`, shortened by
     ``fit_key`` when that is over S3's key limit. A copy's S3 LastModified is its copy time,
     so the job takes a staged file's upload time from this path
-    (``transforms.contract.staged_upload_time``) to order versions by."""
+    (``contract.orders.staged_upload_time``) to order versions by."""
     uploaded = upload_time_segment(str(file.get("event_time") or ""))
     relative = str(file["key"]).removeprefix(settings.upload_prefix)
     return fit_key(f"{BATCHES_PREFIX}{batch}/{uploaded}/", relative)
@@ -242,5 +237,6 @@ def handle(event: Mapping[str, Any], settings: StepSettings, clients: Clients) -
 
 def handler(event: Mapping[str, Any], context: Any) -> Any:
     """Lambda entry point (`lambdas.steps.handler`)."""
+    configure_logging()
     clients = Clients.default()
     return handle(event, StepSettings.from_env(os.environ), clients)

@@ -1,4 +1,4 @@
-"""Write the reason tables of docs/data_contract.md from `transforms.contract` (`make docs`).
+"""Write the reason tables of docs/data_contract.md from `contract.orders` (`make docs`).
 
 Each table sits between `<!-- contract:NAME -->` and `<!-- /contract:NAME -->`; the text
 around them is hand-written. `--check` exits 1 when a table is stale (a test runs it).
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from transforms.contract import FILE_REASONS, READ_REASONS, REQUIRED_COLUMNS, ROW_REASONS
+from contract.orders import FILE_REASONS, READ_REASONS, REQUIRED_COLUMNS, ROW_REASONS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data_contract.md"
 

@@ -22,9 +22,9 @@ import boto3
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from deploy.config import DEFAULT_CONFIG, load_config
+from deploy.deployment import stack_names
 from deploy.names import BATCH_RECORDS_PREFIX, QUARANTINE_PREFIX, Names
 from lambdas.s3_ops import SIDECAR_SUFFIX
-from scripts.deploy_job import stack_names
 
 SIDECAR = SIDECAR_SUFFIX
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from api.run_reports import local_reports, newest
-from transforms.layout import RUNS_DIR
+from contract.runs import RUNS_DIR
 
 
 def latest_report(output: Path) -> dict[str, Any]:

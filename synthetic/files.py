@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
+from contract.orders import REJECT_REASONS
 from synthetic.lines import FileFormat, Line, LineFactory, line_values
 from synthetic.rejects import bad_values
-from transforms.contract import REJECT_REASONS
 
 _CHUNK_ROWS = 20_000
 _RECENT = 64  # duplicates re-send one of the last valid lines of the file

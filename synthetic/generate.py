@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from contract.orders import CSV_EXTENSION, MAX_DAYS_AHEAD, MIN_ORDER_DATE, REJECT_REASONS
 from synthetic.files import RowWriter, plan_bad_rows, write_generated_file
 from synthetic.lines import (
     DEFAULT_CLIENTS,
@@ -33,7 +34,6 @@ from synthetic.lines import (
     file_format_for,
 )
 from synthetic.update import UpdateOptions, write_update_file
-from transforms.contract import CSV_EXTENSION, MAX_DAYS_AHEAD, MIN_ORDER_DATE, REJECT_REASONS
 
 DEFAULT_START = "2026-03-02"  # fixed, so output does not depend on the day it is generated
 UPDATE_FILE = "orders_update.csv"

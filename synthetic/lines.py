@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
-from transforms.contract import CHANNELS, NON_SALE_STATUSES, REQUIRED_COLUMNS, STATUSES
+from contract.orders import CHANNELS, NON_SALE_STATUSES, REQUIRED_COLUMNS, STATUSES
 
 ISO, ES = "iso", "es"
 FORMATS = (ISO, ES)
@@ -51,7 +51,7 @@ T = TypeVar("T")
 for _name, _known in (("channel", CHANNELS), ("status", STATUSES)):
     _weights = _CHANNEL_WEIGHTS if _name == "channel" else _STATUS_WEIGHTS
     if not set(_weights) <= set(_known):
-        raise RuntimeError(f"{_name} weights name values outside transforms.contract")
+        raise RuntimeError(f"{_name} weights name values outside contract.orders")
 
 
 class Line(NamedTuple):

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from synthetic.lines import Line
-from transforms.contract import (
+from contract.orders import (
     CHANNELS,
     CSV_EXTENSION,
     MAX_DAYS_AHEAD,
@@ -26,6 +25,7 @@ from transforms.contract import (
     is_valid_id,
     normalise_header,
 )
+from synthetic.lines import Line
 
 _ISO_PRICE = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$")
 _ES_PRICE = re.compile(r"^([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,([0-9]{1,2}))?$")

@@ -1,5 +1,5 @@
 """Bad rows for the generator: one per reject reason of the input contract
-(``transforms.contract.ROW_REASONS``); a new reason needs nothing here, its contract
+(``contract.orders.ROW_REASONS``); a new reason needs nothing here, its contract
 example is used.
 
 Each bad row is a real line spoiled in one field, so the job's reject report can be
@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from contract.orders import DUPLICATE_KEY, ID_COLUMNS, REQUIRED_COLUMNS, ROW_REASONS, Reason
 from synthetic.lines import ES, FileFormat, Line, line_values
-from transforms.contract import DUPLICATE_KEY, ID_COLUMNS, REQUIRED_COLUMNS, ROW_REASONS, Reason
 
 # Lone surrogates encode (errors="surrogateescape") to the raw bytes 0xF1, 0xE9, 0xFF, 0xC3:
 # Latin-1 "ñ", "é", a never-valid byte, and a UTF-8 lead byte without its continuation.

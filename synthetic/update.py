@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contract.orders import CHANNELS, REJECT_REASONS, REQUIRED_COLUMNS, STATUSES
 from synthetic.files import RowWriter
 from synthetic.lines import (
     DEFAULT_CLIENTS,
@@ -28,7 +29,6 @@ from synthetic.lines import (
 )
 from synthetic.reader import latest_valid_date, list_inputs, order_seq, parse_line, read_rows
 from synthetic.rejects import bad_values
-from transforms.contract import CHANNELS, REJECT_REASONS, REQUIRED_COLUMNS, STATUSES
 
 # Where a re-sent line's status goes next; any status missing here moves to another one.
 _NEXT_STATUS = {
@@ -40,7 +40,7 @@ _NEXT_STATUS = {
     "returned": ("delivered",),
 }
 if not {s for k, v in _NEXT_STATUS.items() for s in (k, *v)} <= set(STATUSES):
-    raise RuntimeError("status transitions name values outside transforms.contract")
+    raise RuntimeError("status transitions name values outside contract.orders")
 
 
 @dataclass(frozen=True)

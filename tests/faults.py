@@ -1,6 +1,6 @@
 """Fault injection for the storage layer: a :class:`Storage` that fails its N-th call.
 
-Every public method of ``Storage`` is one storage call (transforms/storage.py). Two ways
+Every public method of ``Storage`` is one storage call (table_format/storage.py). Two ways
 to fail, so both sides of a call are covered:
 
 - ``raise``: the N-th call raises ``OSError`` *before* it acts (an S3 throttle, a network
@@ -17,7 +17,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from transforms.storage import Storage
+from table_format.storage import Storage
 
 STORAGE_CALLS = tuple(
     name

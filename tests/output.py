@@ -1,5 +1,5 @@
 """Reading the job's output in tests: the current version of a table is what its
-manifests list (transforms/layout.py), never whatever Parquet lies in its folders."""
+manifests list (table_format/layout.py), never whatever Parquet lies in its folders."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from athena.local import manifest_partitions
-from transforms.table_io import read_files
+from table_format.table_io import read_files
 from transforms.tables import TABLES
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from transforms.storage import FileInfo
+from table_format.storage import FileInfo
 
 
 class S3Storage:

@@ -32,10 +32,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
+from table_format.layout import partition_of
 from tests.conftest import sweep_parts
 from tests.faults import EFFECT_CALLS, FaultyStorage, SimulatedCrash
 from tests.output import copy_output, partition_files, referenced_parquet, stored_parquet
-from transforms.layout import partition_of
 from transforms.tables import TABLES
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
@@ -183,7 +183,7 @@ def fail_then_run(
 # Failure points run side by side, each its own pair of runs on its own copy of the output,
 # in the one SparkSession (its jobs are small: a run mostly waits on scheduling and driver
 # round trips, so two at once use the 2 cores better). Only session settings are shared,
-# and the runs set the same ones (transforms/tuning.py sizes them from the input).
+# and the runs set the same ones (job/tuning.py sizes them from the input).
 SWEEP_THREADS = 2
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
+from table_format.commit import TableStore, TableWrite
 from tests.s3storage import S3Storage
-from transforms.commit import TableStore, TableWrite
 from transforms.tables import ORDERS
 
 BUCKET = "commit-cost"

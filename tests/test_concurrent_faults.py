@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from table_format.lease import LEASE_DIR
 from tests.conftest import sweep_parts
 from tests.faults import FaultyStorage
 from tests.output import copy_output
@@ -42,7 +43,6 @@ from tests.test_commit_faults import (
     sweep,
     write_batch,
 )
-from transforms.lease import LEASE_DIR
 
 # B: a newer upload that updates one of A's lines and adds another day.
 BATCH_3 = [

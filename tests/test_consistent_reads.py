@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 
 from athena.local import LocalAthena
 from glue_jobs.process_orders import main
-from transforms.storage import Storage
+from table_format.storage import Storage
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
 PER_PARTITION = (

@@ -1,5 +1,5 @@
-"""The input contract is one module: the docs tables, the header check, the trigger and the
-data generator all follow `transforms.contract` (no PySpark needed here)."""
+"""The input contract is one module: the docs tables, the header check, the upload validation
+and the data generator all follow `contract.orders` (no PySpark needed here)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import random
 
 import pytest
 
+from contract import orders as contract
+from contract.header import inspect_header
 from lambdas.file_checks import check_header, check_object
 from scripts import contract_tables
 from synthetic.rejects import SPOILERS
-from transforms import contract
-from transforms.header import inspect_header
 
 FILE_CODES = {r.code for r in contract.FILE_REASONS}
 HEADER = ",".join(contract.REQUIRED_COLUMNS).encode()
@@ -48,14 +48,16 @@ def test_a_reason_without_a_spoiler_of_its_own_uses_its_contract_example() -> No
     [(b"", True), (b"\xff\xfe" + HEADER + b"\n", True), (b"a,b\n1,2\n", True), (HEADER, False)],
     ids=["empty", "not_utf8", "missing_columns", "no_line_break"],
 )
-def test_header_and_trigger_reasons_are_contract_file_reasons(head: bytes, complete: bool) -> None:
+def test_header_and_validation_reasons_are_contract_file_reasons(
+    head: bytes, complete: bool
+) -> None:
     result = inspect_header(head, complete)
     assert result.reason in FILE_CODES
     rejection = check_header(head, complete)
     assert rejection is not None and rejection.reason == result.reason
 
 
-def test_trigger_object_checks_use_contract_file_reasons() -> None:
+def test_validation_object_checks_use_contract_file_reasons() -> None:
     found = {
         check_object("a.txt", 10, 100),
         check_object("a.csv", 0, 100),

@@ -7,7 +7,7 @@ import datetime as dt
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
-from transforms.frames import empty_frame, literal_frame
+from table_format.frames import empty_frame, literal_frame
 from transforms.schemas import REJECTED_ORDERS_SCHEMA
 
 SCHEMA = T.StructType(

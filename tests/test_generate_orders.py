@@ -16,9 +16,7 @@ from typing import Any
 
 import pytest
 
-from synthetic.generate import UPDATE_FILE, main
-from synthetic.lines import build_pools
-from transforms.contract import (
+from contract.orders import (
     CHANNELS,
     ID_REGEX,
     MAX_DAYS_AHEAD,
@@ -26,6 +24,8 @@ from transforms.contract import (
     REQUIRED_COLUMNS,
     STATUSES,
 )
+from synthetic.generate import UPDATE_FILE, main
+from synthetic.lines import build_pools
 
 ROWS = 6000
 LATEST = dt.date.today() + dt.timedelta(days=MAX_DAYS_AHEAD)

@@ -25,7 +25,8 @@ import pyspark
 import pytest
 from pyspark.sql import SparkSession
 
-from deploy.config import (
+from contract.runs import RUNS_DIR
+from contract.runtimes import (
     DEFAULT_GLUE_VERSION,
     GLUE_RUNTIMES,
     running_glue_version,
@@ -34,7 +35,6 @@ from deploy.config import (
 from glue_jobs.process_orders import SESSION_SETTINGS, main
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.output import table_rows
-from transforms.layout import RUNS_DIR
 from transforms.tables import TABLES
 
 THIS = running_glue_version()

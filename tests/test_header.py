@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.contract import normalise_header
-from transforms.header import inspect_header, required_positions
+from contract.header import inspect_header, required_positions
+from contract.orders import normalise_header
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date"
 

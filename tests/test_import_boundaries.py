@@ -1,5 +1,10 @@
-"""Where code may not reach: the upload trigger and the API never import PySpark, and no
-module imports one that imports it back (every import counts, also inside functions)."""
+"""Where code may not reach (every import counts, also inside functions):
+
+- the contract, the Lambdas and the API never import PySpark;
+- the layers import downwards only: ``contract`` imports no other project package,
+  ``table_format`` only the contract, ``transforms`` only those two, ``job`` only those
+  three (``glue_jobs``, ``api``, ``lambdas``, ``deploy``, ``scripts`` sit above);
+- no module imports one that imports it back."""
 
 from __future__ import annotations
 
@@ -11,8 +16,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("transforms", "glue_jobs", "athena", "api", "lambdas", "deploy", "scripts", "bench")
-PACKAGES += ("synthetic",)
+PACKAGES = ("contract", "table_format", "transforms", "job", "glue_jobs", "athena", "api")
+PACKAGES += ("lambdas", "deploy", "scripts", "bench", "synthetic")
+# What each layer may import of the project: the layers below it, nothing above.
+LAYERS: dict[str, set[str]] = {
+    "contract": set(),
+    "table_format": {"contract"},
+    "transforms": {"contract", "table_format"},
+    "job": {"contract", "table_format", "transforms"},
+    "lambdas": {"contract"},
+}
 
 # Runs in a fresh interpreter: any import of PySpark (or Glue's awsglue) fails loudly.
 BLOCKED = """
@@ -31,17 +44,22 @@ for module in sys.argv[1:]:
 """
 
 WITHOUT_PYSPARK = [
-    "lambdas.trigger",
+    "lambdas.validation",
     "api.app",
     "api.lambda_handler",
     "api.openapi",
-    "transforms.contract",
-    "transforms.header",
+    "contract.orders",
+    "contract.header",
+    "contract.jsonlog",
+    "contract.runs",
+    "contract.runtimes",
+    "lambdas.batcher",
+    "lambdas.steps",
     "synthetic.generate",
 ]
 
 
-def test_trigger_api_and_contract_import_with_pyspark_blocked() -> None:
+def test_contract_lambdas_and_api_import_with_pyspark_blocked() -> None:
     child = subprocess.run(
         [sys.executable, "-c", BLOCKED, *WITHOUT_PYSPARK],
         cwd=REPO,
@@ -122,6 +140,29 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def import_graph() -> dict[str, set[str]]:
     modules = project_modules()
     return {name: imports_of(name, path, modules) for name, path in modules.items()}
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """``module -> imported`` for every import of a layer's module that reaches above it."""
+    found = []
+    for module, imported in sorted(graph.items()):
+        layer = module.split(".")[0]
+        if layer not in LAYERS:
+            continue
+        allowed = LAYERS[layer] | {layer}
+        found += [f"{module} -> {t}" for t in sorted(imported) if t.split(".")[0] not in allowed]
+    return found
+
+
+def test_each_layer_imports_only_the_layers_below_it() -> None:
+    graph = import_graph()
+    assert "contract.orders" in graph["transforms.staging"]  # the walk sees real edges
+    assert layer_violations(graph) == []
+
+
+def test_the_layer_check_sees_an_import_from_above() -> None:
+    graph = {"table_format.commit": {"transforms.tables"}, "transforms.core": {"contract.orders"}}
+    assert layer_violations(graph) == ["table_format.commit -> transforms.tables"]
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:

@@ -1,4 +1,4 @@
-"""One writer at a time per output (transforms/lease.py; docs/tables.md, "Concurrent
+"""One writer at a time per output (table_format/lease.py; docs/tables.md, "Concurrent
 runs"): the lease is taken atomically, a second run waits or fails with a message, a run
 whose lease was taken over cannot commit, a killed holder blocks others only until its
 lease expires, and two real concurrent runs end as if they had run one after the other."""
@@ -17,10 +17,10 @@ import boto3
 import pytest
 from pyspark.sql import SparkSession
 
+from table_format.lease import LEASE_DIR, LeaseBusyError, LeaseLostError, WriterLease
+from table_format.storage import Storage
 from tests.conftest import REGION
 from tests.output import table_rows
-from transforms.lease import LEASE_DIR, LeaseBusyError, LeaseLostError, WriterLease
-from transforms.storage import Storage
 
 
 def lease(storage: Storage, root: str, owner: str, **kwargs: Any) -> WriterLease:

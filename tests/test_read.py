@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from transforms.read import inspect_input, read_raw_orders
-from transforms.storage import Storage
+from job.read import inspect_input, read_raw_orders
+from table_format.storage import Storage
 
 COMMA = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
 

@@ -9,11 +9,11 @@ from chispa import assert_df_equality
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from job.read import _read_lines, inspect_input, read_raw_orders
+from job.records import read_records, scan_quotes
+from table_format.storage import Storage
 from tests.builders import INGESTED_AT, RUN_DATE
-from transforms.read import _read_lines, inspect_input, read_raw_orders
-from transforms.records import read_records, scan_quotes
 from transforms.staging import stage_orders
-from transforms.storage import Storage
 
 COMMA = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date,notes"
 SEMI = "notes;order_id;client_id;product_id;channel;quantity;unit_price;status;order_date"

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from transforms.read import InputFile
-from transforms.report import build_report, file_entries
+from job.read import InputFile
+from job.report import build_report, file_entries
 
 FILES = [
     InputFile("file:///in/a.csv", "ok", delimiter=","),

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from contract.orders import is_valid_id
+from job.read import inspect_input, read_raw_orders
+from table_format.storage import Storage
 from tests.builders import INGESTED_AT, RUN_DATE, raw_frame
-from transforms.contract import is_valid_id
-from transforms.read import inspect_input, read_raw_orders
 from transforms.staging import stage_orders
-from transforms.storage import Storage
 
 # case id -> (changes to a valid row, expected reject_reason, expected typed value or None)
 EDGES: dict[str, tuple[dict[str, Any], str | None, Any]] = {

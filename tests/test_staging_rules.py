@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pyspark.sql import SparkSession
 
+from contract.orders import DUPLICATE_KEY, REJECT_REASONS, ROW_REASONS
 from tests.builders import INGESTED_AT, RUN_DATE, raw_frame
-from transforms.contract import DUPLICATE_KEY, REJECT_REASONS, ROW_REASONS
 from transforms.staging import stage_orders
 
 BAD_BYTE = "\ufffd"  # what Spark's UTF-8 decoder makes of an invalid byte

@@ -14,8 +14,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
+from table_format.storage import FileInfo, Storage
 from tests.output import table_rows
-from transforms.storage import FileInfo, Storage
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date\n"
 GOOD = HEADER + "O1,C1,P1,online,1,2.00,pending,2026-11-20\n"

@@ -1,5 +1,3 @@
-"""DuffBeer order pipeline: the business logic as pure DataFrame functions.
-
-Import nothing heavy here: `transforms.contract` is shared with the Lambdas and the
-API, which run without PySpark.
-"""
+"""The business logic as pure DataFrame -> DataFrame functions: staging (row rules and
+dedupe), core (the orders upsert), the marts and the rejected rows, and the one registry of
+the tables they produce (``transforms.tables``)."""

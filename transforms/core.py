@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.contract import ORDER_KEY
+from contract.orders import ORDER_KEY
 from transforms.schemas import KEY_INDEX_SCHEMA, ORDERS_PARTITIONS, ORDERS_SCHEMA
 from transforms.versions import is_newer_or_same, newest_first, version
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from transforms.contract import NON_SALE_STATUSES
+from contract.orders import NON_SALE_STATUSES
 from transforms.schemas import AMOUNT
 
 # The largest magnitude AMOUNT (decimal(18,2)) holds.

@@ -2,7 +2,7 @@
 
 Every rule takes trimmed string columns and is False (never null) when the field is
 blank, so a blank value is reported once, as ``missing_required_field``. ``row_rules``
-holds one condition per reason code of ``transforms.contract.ROW_REASONS`` and returns
+holds one condition per reason code of ``contract.orders.ROW_REASONS`` and returns
 them in the contract's precedence order.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from transforms.contract import (
+from contract.orders import (
     CHANNELS,
     FIRST_ORDER_DATE,
     ID_COLUMNS,

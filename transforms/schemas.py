@@ -10,7 +10,7 @@ from typing import Final
 
 from pyspark.sql import types as T
 
-from transforms.contract import REQUIRED_COLUMNS
+from contract.orders import REQUIRED_COLUMNS
 
 PRICE: Final = T.DecimalType(12, 2)
 AMOUNT: Final = T.DecimalType(18, 2)

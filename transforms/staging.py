@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.contract import DUPLICATE_KEY, FIRST_ORDER_DATE, ORDER_KEY, REQUIRED_COLUMNS
+from contract.orders import DUPLICATE_KEY, FIRST_ORDER_DATE, ORDER_KEY, REQUIRED_COLUMNS
 from transforms.rules import failed_reasons, parsed_values, row_rules
 from transforms.versions import newest_first
 

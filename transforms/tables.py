@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from pyspark.sql import DataFrame
-from pyspark.sql import types as T
 
+from contract.orders import ORDER_KEY
+from table_format.spec import TableSpec
 from transforms import marts
-from transforms.contract import ORDER_KEY
 from transforms.schemas import (
     KEY_INDEX_PARTITIONS,
     KEY_INDEX_SCHEMA,
@@ -32,26 +32,13 @@ from transforms.schemas import (
 
 
 @dataclass(frozen=True)
-class Table:
-    name: str  # folder name below the processed root, and the Athena table name
-    schema: T.StructType  # data columns, then the partition columns
-    partitions: tuple[str, ...]
-    grain: str
+class Table(TableSpec):
+    """A table as the business knows it: the table format's spec plus its grain and key."""
+
+    grain: str = ""
     key: tuple[str, ...] = ()  # upsert key, if any
     build: Callable[[DataFrame], DataFrame] | None = None  # daily marts: orders rows -> mart
     public: bool = True  # in the Athena database (False: the job's own bookkeeping)
-
-    @property
-    def data_columns(self) -> tuple[str, ...]:
-        """The columns stored in the Parquet files (partition values live in the path)."""
-        return tuple(f.name for f in self.schema.fields if f.name not in self.partitions)
-
-    @property
-    def data_schema(self) -> T.StructType:
-        return T.StructType([f for f in self.schema.fields if f.name not in self.partitions])
-
-    def partition_type(self, column: str) -> T.DataType:
-        return self.schema[column].dataType
 
 
 ORDERS: Final = Table(

@@ -10,7 +10,7 @@ from api import models
 from api.dependencies import TOKEN_PATTERN, BackendDep, ChannelQuery, WindowDep
 from api.errors import ApiError
 from athena.catalog import ParamValue
-from transforms.contract import ID_PATTERN
+from contract.orders import ID_PATTERN
 
 router = APIRouter(tags=["orders"])
 

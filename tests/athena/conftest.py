@@ -17,10 +17,10 @@ from pyspark.sql import functions as F
 
 from athena.ddl import DATABASE
 from athena.local import LocalAthena
-from athena.spark import create_tables
+from table_format.layout import partition_of
 from tests.oracle import sample_orders
 from tests.output import partition_files
-from transforms.layout import partition_of
+from tests.spark_hive import create_tables
 from transforms.tables import PUBLIC_TABLES as TABLES
 
 

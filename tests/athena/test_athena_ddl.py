@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from athena import ddl
 from athena.ddl import DATABASE, DDL_PATH, PLACEHOLDER, DdlError, render_ddl, split_statements
-from transforms.contract import CHANNELS, MAX_DAYS_AHEAD, MIN_ORDER_DATE
+from contract.orders import CHANNELS, MAX_DAYS_AHEAD, MIN_ORDER_DATE
 from transforms.tables import PUBLIC_TABLES as TABLES
 
 Columns = list[tuple[str, str]]

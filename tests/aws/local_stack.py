@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdas import batcher, steps
-from lambdas.trigger import Clients, Settings
+from lambdas.validation import Clients, Settings
 from tests.aws.sfn_local import LocalFlow
 
 ACCOUNT = "123456789012"

@@ -26,6 +26,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+SERVICE_PREFIXES = {"glue": "Glue", "sns": "SNS", "lambda": "Lambda"}
+
 
 class TaskError(Exception):
     def __init__(self, error: str, cause: str) -> None:
@@ -183,6 +185,10 @@ class LocalFlow:
             if resource.endswith(":sns:publish"):
                 return self.sns.publish(**params)
         except ClientError as exc:
-            service = resource.split(":::")[1].split(":")[0].capitalize()
-            raise TaskError(f"{service}.{exc.response['Error']['Code']}", str(exc)) from exc
+            # As Step Functions names a service integration's error: the service, then the
+            # API's exception name (Glue.ConcurrentRunsExceededException, SNS.NotFoundException).
+            service = SERVICE_PREFIXES[resource.split(":::")[1].split(":")[0]]
+            name = type(exc).__name__
+            code = name if name != "ClientError" else exc.response["Error"]["Code"]
+            raise TaskError(f"{service}.{code}", str(exc)) from exc
         raise NotImplementedError(resource)

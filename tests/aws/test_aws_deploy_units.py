@@ -16,20 +16,20 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from athena.ddl import VIEWS, split_statements
+from contract.orders import CHANNELS
 from deploy.apigw import render_openapi
 from deploy.config import ConfigError, DeployConfig, load_config
 from deploy.ddl import PARQUET_INPUT, DdlError, parse_ddl
+from deploy.deployment import parameters, stack_names
 from deploy.package import (
     API_CONSTRAINTS,
     api_zip,
+    job_zip,
     pip_vendor_command,
     pipeline_zip,
-    transforms_zip,
 )
 from deploy.stack import DeployError, deploy_stack
 from deploy.template import build_template
-from scripts.deploy_job import parameters, stack_names
-from transforms.contract import CHANNELS
 from transforms.tables import PUBLIC_TABLES, Table
 
 REPO = Path(__file__).resolve().parents[2]
@@ -227,15 +227,15 @@ def test_shipped_config_loads():
 
 
 def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(api_dependencies: Path):
-    assert transforms_zip(REPO) == transforms_zip(REPO)
+    assert job_zip(REPO) == job_zip(REPO)
     names = zipfile.ZipFile(io.BytesIO(pipeline_zip(REPO))).namelist()
     assert (
         "lambdas/steps.py" in names
         and "lambdas/batcher.py" in names
-        and "transforms/contract.py" in names
+        and "contract/orders.py" in names
     )
     assert "transforms/schemas.py" not in names  # no PySpark import in the Lambda
-    assert "transforms/schemas.py" in zipfile.ZipFile(io.BytesIO(transforms_zip(REPO))).namelist()
+    assert "transforms/schemas.py" in zipfile.ZipFile(io.BytesIO(job_zip(REPO))).namelist()
     api_names = zipfile.ZipFile(io.BytesIO(api_zip(REPO, api_dependencies))).namelist()
     assert "vendored_pkg/__init__.py" in api_names and "api/__init__.py" in api_names
 
@@ -341,3 +341,38 @@ def test_boolean_settings_take_true_or_false_and_reach_the_template_in_lower_cas
     values = parameters(config, names, {})
     assert (values["ApiAccessLogs"], values["ApiReservedConcurrency"]) == ("true", "5")
     assert values["RejectedRowsAlarmPercent"] == "5"
+
+
+def test_each_setting_is_declared_once_and_becomes_its_template_parameter():
+    """A config field with ``parameter(...)`` metadata is the template parameter of its
+    CamelCase name, with its default; the deploy fills every parameter the template has."""
+    from deploy.config import parameter_fields, parameter_name, template_text
+    from deploy.template import PARAMETERS
+
+    config = DeployConfig()
+    keys = {k: "k" for k in ("JobScriptKey", "JobCodeKey", "PipelineCodeKey", "ApiCodeKey")}
+    values = parameters(config, stack_names(config, "123456789012"), keys)
+    assert set(values) == set(PARAMETERS)
+    settings = parameter_fields()
+    assert {"worker_type", "first_order_date", "api_access_logs"} <= {f.name for f in settings}
+    for f in settings:
+        spec = PARAMETERS[parameter_name(f.name)]
+        assert template_text(spec["Default"]) == template_text(f.default) == values[
+            parameter_name(f.name)
+        ], f.name
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("number_of_workers", "300", "number_of_workers must be 2..299: 300"),
+        ("log_retention_days", "31", "log_retention_days must be one of 1, 3, 5"),
+        ("api_stage", "v-1", "api_stage must match"),
+        ("job_timeout_minutes", "0", "job_timeout_minutes must be 1..2880"),
+    ],
+)
+def test_a_setting_the_template_would_refuse_is_refused_by_the_config(
+    key: str, value: str, message: str
+):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, {key: value})

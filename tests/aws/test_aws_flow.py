@@ -10,9 +10,9 @@ import json
 import time
 
 from deploy.config import DeployConfig
+from deploy.deployment import stack_names
 from deploy.flow import ALERT_RETRY
 from lambdas import batcher, steps
-from scripts.deploy_job import stack_names
 from scripts.pipeline_status import collect_status
 from tests.aws.local_stack import ACCOUNT, HEADER, INPUT, JOB, MACHINE, ROW, Stack
 from tests.aws.moto_state import metric_points, set_job_run_progression
@@ -160,7 +160,7 @@ def test_an_alert_that_cannot_publish_fails_the_execution_uncounted(stack: Stack
         status, out = flow.run(json.loads(stack.executions()[0]["input"]))
     finally:
         set_job_run_progression(stack.endpoint, None)
-    assert status == "FAILED" and out["Error"].startswith("Sns.")
+    assert status == "FAILED" and out["Error"] == "SNS.NotFoundException"
     assert [n for n, _ in flow.history][-2:] == ["RecordFailure", "Alert"]
     assert flow.retries.count(out["Error"]) == ALERT_RETRY["MaxAttempts"]
     assert alerted_batches(stack) == 0

@@ -18,7 +18,7 @@ import pytest
 
 from lambdas import batcher, steps
 from lambdas.s3_ops import MAX_KEY_BYTES, SIDECAR_SUFFIX
-from lambdas.trigger import Clients, Settings
+from lambdas.validation import Clients, Settings
 
 BUCKET = "key-names"
 PREFIX = "incoming/"

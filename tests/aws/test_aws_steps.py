@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lambdas import steps
-from lambdas.trigger import Clients, Settings
+from lambdas.validation import Clients, Settings
 from tests.aws.moto_state import metric_points
 
 BUCKET = "steps-input"

@@ -20,7 +20,7 @@ from deploy import flow
 from deploy.apigw import PAGE_ROUTES, unsupported_schema_keywords
 from deploy.config import WORKER_TYPES, ConfigError, DeployConfig
 from deploy.ddl import parse_ddl
-from deploy.deployer import deployer_policy
+from deploy.deployer_policy import deployer_policy
 from deploy.local_twin import resolve
 from deploy.names import BUCKET_PARAMETERS, DATA_BUCKETS, VERSIONED, Names
 from deploy.policies import queue_policy, roles, tls_only_bucket_policy, topic_policy

@@ -17,11 +17,11 @@ import pytest
 from athena.catalog import DATABASE
 from deploy.config import ConfigError, DeployConfig
 from deploy.ddl import Statement
+from deploy.deployment import parameters, stack_names
 from deploy.names import BUCKET_PARAMETERS, DATABASE_PARAMETER, Names
 from deploy.template import TEMPLATE_PATH
 from deploy.views import retarget, view_statements
 from scripts.deploy_job import main as deploy_main
-from scripts.deploy_job import parameters, stack_names
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"

@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from transforms.contract import FILE_OK, FILE_REJECTED, FILE_SKIPPED
-from transforms.read import InputFile
+from contract.orders import FILE_OK, FILE_REJECTED, FILE_SKIPPED
+from job.read import InputFile
 
 # (source_file, reject_reason or None, row count), as the job's one aggregation returns it.
 ReasonCount = tuple[str, str | None, int]

@@ -1,6 +1,6 @@
-"""The upload trigger's pure checks (lambdas/file_checks.py) at their boundaries, no AWS.
+"""The upload validation's pure checks (lambdas/file_checks.py) at their boundaries, no AWS.
 
-The moto tests (test_aws_trigger.py) show the same limits end to end; these pin each
+The moto tests (test_aws_steps.py) show the same limits end to end; these pin each
 edge value and the reason code it gets, so a shifted comparison cannot survive.
 """
 

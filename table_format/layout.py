@@ -23,7 +23,6 @@ DATA_DIR = "_data"
 MANIFEST_DIR = "_manifest"
 MANIFEST_NAME = "manifest"
 COMMITS_DIR = "_commits"
-RUNS_DIR = "_runs"
 
 PartitionValues = tuple[object, ...]  # values as Spark returns them (date, str, int)
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")

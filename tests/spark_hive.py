@@ -24,9 +24,9 @@ from sqlglot import exp
 from athena.catalog import NamedQuery, ParamValue, load_query, named_values, to_named
 from athena.ddl import DATABASE, VIEWS, render_ddl
 from athena.local import QueryResult, current_partitions
-from transforms.frames import empty_frame
-from transforms.layout import local_path, partition_of
-from transforms.storage import spark_paths
+from table_format.frames import empty_frame
+from table_format.layout import local_path, partition_of
+from table_format.storage import spark_paths
 from transforms.tables import PUBLIC_TABLES as TABLES
 from transforms.tables import Table
 

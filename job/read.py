@@ -1,7 +1,7 @@
 """Reader: find the input files, sniff each header, read the loadable records as strings.
 
 A record is a record however many lines it spans (RFC 4180 quoted line breaks). Files
-with none, found by one cheap quote scan (``transforms.records``), are read line by line,
+with none, found by one cheap quote scan (``job.records``), are read line by line,
 split across tasks; the others record by record (``multiLine``, one task per file). Files
 with the same delimiter and header layout are read together, one scan per layout and path.
 """
@@ -16,7 +16,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms.contract import (
+from contract.header import HEAD_BYTES, inspect_header, required_positions
+from contract.orders import (
     CSV_EXTENSION,
     FILE_OK,
     FILE_REJECTED,
@@ -26,12 +27,11 @@ from transforms.contract import (
     UNREADABLE_FILE,
     staged_upload_time,
 )
-from transforms.errors import full_text, one_line
-from transforms.frames import empty_frame
-from transforms.header import HEAD_BYTES, inspect_header, required_positions
-from transforms.records import read_records, scan_quotes
+from job.errors import full_text, one_line
+from job.records import read_records, scan_quotes
+from table_format.frames import empty_frame
+from table_format.storage import FileInfo, Storage, spark_paths
 from transforms.schemas import RAW_ORDERS_SCHEMA
-from transforms.storage import FileInfo, Storage, spark_paths
 from transforms.versions import upload_time
 
 LINE_OPTIONS = {

@@ -6,7 +6,6 @@ sidecar, then delete the upload; a log line and the FilesRejected metric).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -16,11 +15,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from contract.jsonlog import event_log
 from lambdas.file_checks import HEADER_BYTES, Rejection, check_header, check_object
 from lambdas.s3_ops import error_code, quarantine
 
-LOG = logging.getLogger("duffbeer.trigger")
-LOG.setLevel(logging.INFO)
+log = event_log("duffbeer.validation")
 
 
 @dataclass(frozen=True)
@@ -50,11 +49,6 @@ class Clients:
     @classmethod
     def default(cls) -> Clients:
         return cls(boto3.client("s3"), boto3.client("cloudwatch"))
-
-
-def log(event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """One JSON object per line, so CloudWatch Logs Insights can filter on fields."""
-    LOG.log(level, json.dumps({"event": event, **fields}, default=str, sort_keys=True))
 
 
 def emit_metric(clients: Clients, settings: Settings, name: str, reason: str | None) -> None:

@@ -36,9 +36,9 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from transforms.contract import REQUIRED_COLUMNS, UNTERMINATED_QUOTE
-from transforms.header import required_positions
-from transforms.storage import spark_paths
+from contract.header import required_positions
+from contract.orders import REQUIRED_COLUMNS, UNTERMINATED_QUOTE
+from table_format.storage import spark_paths
 
 QUOTE = '"'
 # Spark's line reader skips a line when ``line.trim`` is empty: every char <= U+0020.
@@ -71,7 +71,7 @@ def scan_quotes(
     spark: SparkSession, paths: list[str], source: Column | None = None
 ) -> dict[str, QuoteScan]:
     """Per file with at least one odd-quote line, its ``QuoteScan``; one splittable scan.
-    ``source`` names a row's file as ``paths`` do (``transforms.read.source_file``;
+    ``source`` names a row's file as ``paths`` do (``job.read.source_file``;
     Spark's percent-encoded ``input_file_name()`` when not given)."""
     if not paths:
         return {}

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from transforms.commit import TableStore
-from transforms.frames import empty_frame
-from transforms.storage import spark_paths
-from transforms.tables import Table
+from table_format.commit import TableStore
+from table_format.frames import empty_frame
+from table_format.spec import TableSpec
+from table_format.storage import spark_paths
 
 
 def read_current(
-    spark: SparkSession, store: TableStore, table: Table, root: str, relatives: Sequence[str]
+    spark: SparkSession, store: TableStore, table: TableSpec, root: str, relatives: Sequence[str]
 ) -> DataFrame:
     """The rows of the given partitions (relative paths), partition columns typed from the path."""
     current = store.current_files(root, relatives)
@@ -23,7 +23,7 @@ def read_current(
     return read_files(spark, table, files)
 
 
-def read_files(spark: SparkSession, table: Table, files: Sequence[str]) -> DataFrame:
+def read_files(spark: SparkSession, table: TableSpec, files: Sequence[str]) -> DataFrame:
     """The rows of ``table``'s data files, partition columns typed from each file's path."""
     if not files:
         return empty_frame(spark, table.schema)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -33,3 +34,16 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+def event_log(name: str) -> Callable[..., None]:
+    """``log(event, level=INFO, **fields)`` on logger ``name``: one event, its fields beside
+    it in the JSON line (a field named like a log record attribute gets a trailing ``_``)."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.INFO)
+
+    def log(event: str, level: int = logging.INFO, **fields: Any) -> None:
+        extra = {f"{k}_" if k in _STANDARD_ATTRS else k: v for k, v in fields.items()}
+        logger.log(level, event, extra=extra)
+
+    return log

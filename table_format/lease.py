@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from transforms.storage import Storage
+from table_format.storage import Storage
 
 log = logging.getLogger(__name__)
 

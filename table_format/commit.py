@@ -19,7 +19,7 @@ of a commit is one write per touched partition plus two, whatever the data size.
 The rules this relies on, each with the test that proves it (docs/tables.md):
 
 - **Who may write when.** Only the holder of the output's writer lease
-  (``transforms/lease.py``) runs any of these steps, recovery included; it renews the lease
+  (``table_format/lease.py``) runs any of these steps, recovery included; it renews the lease
   (the fence) right before step 2, so a run whose lease was taken over never commits.
   tests/test_concurrent_faults.py, tests/test_lease.py.
 - **Recovery comes before prepare.** ``recover`` completes every recorded, unapplied commit
@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from transforms.layout import (
+from table_format.layout import (
     DATA_DIR,
     MANIFEST_DIR,
     MANIFEST_NAME,
@@ -66,8 +66,8 @@ from transforms.layout import (
     partition_dir,
     render_manifest,
 )
-from transforms.storage import Storage
-from transforms.tables import Table
+from table_format.spec import TableSpec
+from table_format.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class TableWrite:
     """One table's part of a run: every partition it replaces (some may end up empty), or
     adds files to (``appended``: their current files stay)."""
 
-    table: Table
+    table: TableSpec
     root: str
     partitions: tuple[PartitionValues, ...]
     appended: tuple[PartitionValues, ...] = ()

@@ -1,6 +1,6 @@
 """The input contract and output vocabulary, in one place.
 
-Pure Python (no PySpark) so the upload trigger, the Athena DDL check and the API
+Pure Python (no PySpark) so the upload validation, the Athena DDL check and the API
 validate against exactly the lists the Glue job enforces.
 """
 
@@ -141,7 +141,7 @@ REJECT_REASONS: Final[tuple[str, ...]] = tuple(r.code for r in ROW_REASONS)
 # The per-row rules, in precedence order (everything but the cross-row DUPLICATE_KEY).
 ROW_RULE_REASONS: Final[tuple[str, ...]] = tuple(c for c in REJECT_REASONS if c != DUPLICATE_KEY)
 
-# Reasons the reader itself gives a record (transforms/records.py); they come before every
+# Reasons the reader itself gives a record (job/records.py); they come before every
 # row rule, so they are numbered 0 in the docs.
 UNTERMINATED_QUOTE: Final[str] = "unterminated_quote"
 READ_REASONS: Final[tuple[Reason, ...]] = (
@@ -157,8 +157,8 @@ FILE_OK: Final[str] = "ok"
 FILE_REJECTED: Final[str] = "rejected"
 FILE_SKIPPED: Final[str] = "skipped"
 
-# Whole-file reasons. The job and the upload trigger give the same ones (both use
-# transforms/header.py); FILE_TOO_LARGE is the trigger's alone.
+# Whole-file reasons. The job and the upload validation give the same ones (both use
+# contract/header.py); FILE_TOO_LARGE is the validation's alone.
 MISSING_COLUMNS: Final[str] = "missing_columns"
 EMPTY_FILE: Final[str] = "empty_file"
 UNREADABLE_HEADER: Final[str] = "unreadable_header"
@@ -169,7 +169,7 @@ WRONG_ENCODING: Final[str] = "wrong_encoding"
 UNREADABLE_FILE: Final[str] = "unreadable_file"
 FILE_REASONS: Final[tuple[Reason, ...]] = (
     Reason(MISSING_COLUMNS, "a required column is absent (the detail lists which)"),
-    Reason(EMPTY_FILE, "no header line at all (the trigger: the object is 0 bytes)"),
+    Reason(EMPTY_FILE, "no header line at all (the validation: the object is 0 bytes)"),
     Reason(
         UNREADABLE_HEADER,
         f"the header is not valid UTF-8, or there is no line break in the first "
@@ -178,9 +178,9 @@ FILE_REASONS: Final[tuple[Reason, ...]] = (
     Reason(
         NOT_CSV,
         f"the name does not end in `{CSV_EXTENSION}` (any case): the job lists the file as "
-        "`skipped`, the trigger quarantines it",
+        "`skipped`, the validation quarantines it",
     ),
-    Reason(FILE_TOO_LARGE, "the upload trigger only: the object exceeds its `MAX_FILE_BYTES`"),
+    Reason(FILE_TOO_LARGE, "the upload validation only: the object exceeds its `MAX_FILE_BYTES`"),
     Reason(
         COMPRESSED_FILE,
         "the body is gzip, zip, bzip2, xz or zstd data under a `.csv` name: upload it uncompressed",

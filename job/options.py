@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from awsglue.utils import getResolvedOptions
 
-from transforms.commit import DEFAULT_RETENTION
-from transforms.contract import FIRST_ORDER_DATE, MAX_DAYS_AHEAD, MIN_ORDER_DATE
-from transforms.lease import DEFAULT_LEASE, DEFAULT_WAIT
+from contract.orders import FIRST_ORDER_DATE, MAX_DAYS_AHEAD, MIN_ORDER_DATE
+from table_format.commit import DEFAULT_RETENTION
+from table_format.lease import DEFAULT_LEASE, DEFAULT_WAIT
 
 # No "=": a run id names a folder inside Hive-style partition paths (key=value segments).
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -41,7 +41,7 @@ class JobOptions:
     job_name: str | None
     started_at: dt.datetime  # UTC, naive; its date is the run date for date checks
     retention: dt.timedelta = DEFAULT_RETENTION  # how long replaced files stay readable
-    lease: dt.timedelta = DEFAULT_LEASE  # the writer lease's period (transforms/lease.py)
+    lease: dt.timedelta = DEFAULT_LEASE  # the writer lease's period (table_format/lease.py)
     lease_wait: dt.timedelta = DEFAULT_WAIT  # how long to wait for another run's lease
     # Orders dated before it are rejected (invalid_date): on AWS the deployment's
     # first_order_date, where Athena's partition projection starts.

@@ -8,7 +8,7 @@ from chispa import assert_df_equality
 from pyspark.sql import SparkSession
 
 from tests.builders import RUN_DATE
-from transforms.quarantine import merge_rejected
+from transforms.rejected import merge_rejected
 from transforms.schemas import REJECTED_ORDERS_SCHEMA
 
 FIRST = dt.datetime(2026, 11, 28, 6, 0)

@@ -1,6 +1,6 @@
 """Header sniffing: delimiter detection and required-column check on a file's first bytes.
 
-Pure Python, shared by the Glue job (per input file) and the upload trigger (on a
+Pure Python, shared by the Glue job (per input file) and the upload validation (on a
 ranged GET), so both accept and reject exactly the same files.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 
-from transforms.contract import (
+from contract.orders import (
     COMPRESSED_FILE,
     DELIMITERS,
     EMPTY_FILE,

@@ -2,7 +2,7 @@
 
 This is the I/O orchestration the Glue entry script calls; every decision about the
 data is made in the pure transforms it chains, and every table change goes through the
-commit protocol of transforms/commit.py.
+commit protocol of table_format/commit.py.
 """
 
 from __future__ import annotations
@@ -16,8 +16,17 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
-from transforms.commit import TableStore, TableWrite, new_commit_id
-from transforms.contract import FILE_OK
+from contract.orders import FILE_OK
+from job.options import JobOptions
+from job.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
+from job.report import ReasonCount, file_entries
+from job.tuning import applied, run_settings
+from table_format.commit import TableStore, TableWrite, new_commit_id
+from table_format.frames import literal_frame
+from table_format.layout import PartitionValues, data_dir, partition_dir
+from table_format.lease import WriterLease
+from table_format.storage import Storage, spark_paths
+from table_format.table_io import read_current, read_files
 from transforms.core import (
     INDEX_COMPACT_FILES,
     incoming_buckets,
@@ -26,18 +35,9 @@ from transforms.core import (
     touched_partitions,
     upsert_orders,
 )
-from transforms.frames import literal_frame
-from transforms.layout import PartitionValues, data_dir, partition_dir
-from transforms.lease import WriterLease
-from transforms.options import JobOptions
-from transforms.quarantine import merge_rejected
-from transforms.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
-from transforms.report import ReasonCount, file_entries
+from transforms.rejected import merge_rejected
 from transforms.staging import kept_for_run, latest_lines, rejected_rows, stage_orders
-from transforms.storage import Storage, spark_paths
-from transforms.table_io import read_current, read_files
 from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
-from transforms.tuning import applied, run_settings
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Run:
         return data_dir(self.roots[table.name], self.commit_id)
 
     def execute(self) -> RunOutcome:
-        # One writer at a time (transforms/lease.py): recovery changes manifests too.
+        # One writer at a time (table_format/lease.py): recovery changes manifests too.
         self.lease.acquire()
         recovered = self.store.recover()
         files = inspect_input(self.storage, self.storage.qualify(self.options.input_path))

@@ -1,7 +1,7 @@
 """File-system access through Hadoop's FileSystem API: one code path for local files,
 HDFS and S3 (EMRFS on Glue). Driver-side metadata only; data goes through Spark.
 
-Every method is one "storage call": the commit protocol (transforms/commit.py) is proven
+Every method is one "storage call": the commit protocol (table_format/commit.py) is proven
 by failing each call in turn (tests/test_commit_faults.py), so keep I/O inside methods.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from transforms.layout import local_path
+from table_format.layout import local_path
 
 # Hadoop's glob characters (``FileSystem.globStatus``), and its escape character. Spark
 # globs every path it is given to read, so a file named ``orders [final].csv`` must be
@@ -30,7 +30,7 @@ class FileInfo:
     """A file as the file system names it. ``path`` is the name as uploaded (decoded: a
     space is a space, ``%`` is ``%``), the form every storage call and the tables' own
     ``source_file`` use. ``uri`` is its percent-encoded URI, the string Spark's
-    ``input_file_name()`` returns (``transforms/read.py`` maps one to the other)."""
+    ``input_file_name()`` returns (``job/read.py`` maps one to the other)."""
 
     path: str
     size: int
