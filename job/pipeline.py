@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 from contract.orders import FILE_OK
+from job.key_index import RunKeyIndex
 from job.options import JobOptions
 from job.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
 from job.report import ReasonCount, file_entries
@@ -25,17 +26,11 @@ from table_format.commit import TableStore, TableWrite, new_commit_id
 from table_format.frames import literal_frame
 from table_format.layout import PartitionValues, data_dir, partition_dir
 from table_format.lease import WriterLease
-from table_format.storage import Storage, spark_paths
-from table_format.table_io import read_current, read_files
-from transforms.core import (
-    INDEX_COMPACT_FILES,
-    incoming_buckets,
-    key_index_changes,
-    located_keys,
-    touched_partitions,
-    upsert_orders,
-)
+from table_format.storage import Storage
+from table_format.table_io import read_current, read_files, read_written
+from transforms.core import touched_partitions, upsert_orders
 from transforms.rejected import merge_rejected
+from transforms.schemas import ORDER_DATE
 from transforms.staging import kept_for_run, latest_lines, rejected_rows, stage_orders
 from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
 
@@ -186,75 +181,55 @@ class Run:
     def write_orders_and_marts(self, staged: DataFrame) -> list[TableWrite]:
         # Not cached: a filter of the staged cache, already partitioned by the order key.
         incoming = staged.transform(latest_lines)
-        buckets = [(r["key_bucket"],) for r in incoming.transform(incoming_buckets).collect()]
-        if not buckets:
+        index = RunKeyIndex.of(
+            self.spark,
+            self.store,
+            self.storage,
+            self.roots[ORDERS_KEY_INDEX.name],
+            self.new_files(ORDERS_KEY_INDEX),
+            incoming,
+        )
+        if not index.buckets:
             return []
-        # Read each bucket's manifest once: its files, and whether it is due a compaction.
-        bucket_paths = {v: partition_dir(ORDERS_KEY_INDEX.partitions, v) for v in buckets}
-        bucket_files = self.store.current_files(
-            self.roots[ORDERS_KEY_INDEX.name], sorted(bucket_paths.values())
-        )
-        compact = [
-            v for v, path in bucket_paths.items() if len(bucket_files[path]) >= INDEX_COMPACT_FILES
-        ]
-        index = read_files(self.spark, ORDERS_KEY_INDEX, _flat(bucket_files.values()))
-        compacted = read_files(
-            self.spark, ORDERS_KEY_INDEX, _flat(bucket_files[bucket_paths[v]] for v in compact)
-        )
         # The incoming keys' current entries: few rows, read twice.
-        located = index.transform(located_keys(incoming)).cache()
+        located = index.located(incoming).cache()
         try:
-            touched = [tuple(r) for r in incoming.transform(touched_partitions(located)).collect()]
-            touched_paths = _relatives(ORDERS, touched)
-            current = self.store.current_files(self.roots[ORDERS.name], touched_paths)
-            existing = _flat(current.values())
-            # With no stored rows to merge (a first load, new days) the incoming lines
-            # are the result: no merge window, no shuffle (docs/performance.md).
-            merged = (
-                incoming.transform(upsert_orders(read_files(self.spark, ORDERS, existing)))
-                if existing
-                else incoming.select(*ORDERS.schema.fieldNames())
-            )
-            self.storage.write_frame(
-                merged,
-                self.new_files(ORDERS),
-                ORDERS.partitions,
-            )
-            self.storage.write_frame(
-                compacted.transform(key_index_changes(incoming, located, [v[0] for v in compact])),
-                self.new_files(ORDERS_KEY_INDEX),
-                ORDERS_KEY_INDEX.partitions,
-            )
+            touched = incoming.transform(touched_partitions, index=located).collect()
+            orders = self.write_orders(incoming, [tuple(row) for row in touched])
+            index_write = index.write(incoming, located)
         finally:
             located.unpersist()
-        rewritten = self.spark.read.schema(ORDERS.schema).parquet(
-            *spark_paths([self.new_files(ORDERS)])
-        )
-        dates = sorted({values[0] for values in touched})
-        self.write_marts(rewritten, set(touched_paths), dates)
-        return [
-            TableWrite(ORDERS, self.roots[ORDERS.name], tuple(touched)),
-            TableWrite(
-                ORDERS_KEY_INDEX,
-                self.roots[ORDERS_KEY_INDEX.name],
-                tuple(buckets),
-                appended=tuple(v for v in buckets if v not in compact),
-            ),
-            *[
-                TableWrite(mart, self.roots[mart.name], tuple((d,) for d in dates))
-                for mart in MARTS
-            ],
-        ]
+        dates = sorted({ORDERS.value(v, ORDER_DATE) for v in orders.partitions})
+        self.write_marts(orders, dates)
+        marts = [TableWrite(m, self.roots[m.name], tuple((d,) for d in dates)) for m in MARTS]
+        return [orders, index_write, *marts]
 
-    def write_marts(self, rewritten: DataFrame, touched: set[str], dates: list[Any]) -> None:
-        """Rebuild the marts of every touched date from all of that date's orders."""
+    def write_orders(self, incoming: DataFrame, touched: list[PartitionValues]) -> TableWrite:
+        """The touched partitions of orders, rewritten with the incoming lines merged in."""
+        current = self.store.current_files(self.roots[ORDERS.name], _relatives(ORDERS, touched))
+        stored = _flat(current.values())
+        # With no stored rows to merge (a first load, new days) the incoming lines
+        # are the result: no merge window, no shuffle (docs/performance.md).
+        merged = (
+            incoming.transform(upsert_orders, stored=read_files(self.spark, ORDERS, stored))
+            if stored
+            else incoming.select(*ORDERS.schema.fieldNames())
+        )
+        self.storage.write_frame(merged, self.new_files(ORDERS), ORDERS.partitions)
+        return TableWrite(ORDERS, self.roots[ORDERS.name], tuple(touched))
+
+    def write_marts(self, orders: TableWrite, dates: list[Any]) -> None:
+        """Rebuild the marts of every touched date from all of that date's orders: the
+        partitions this run rewrote and the date's untouched ones."""
         root = self.roots[ORDERS.name]
+        touched = set(orders.relative_paths())
         same_day = [
             path
             for d in dates
-            for path in self.store.partitions(root, partition_dir(("order_date",), (d,)))
+            for path in self.store.partitions(root, partition_dir((ORDER_DATE,), (d,)))
         ]
         untouched = [path for path in same_day if path not in touched]
+        rewritten = read_written(self.spark, ORDERS, self.new_files(ORDERS))
         # Not cached: each mart reads only its columns of these Parquet files, which costs
         # less than building a cache of every row (docs/performance.md).
         day_orders = rewritten.unionByName(self.current(ORDERS, untouched))
@@ -271,7 +246,7 @@ class Run:
             self.spark, [(f.path,) for f in files if f.status == FILE_OK], RUN_FILES_SCHEMA
         )
         merged = staged.transform(rejected_rows(self.options.run_date)).transform(
-            merge_rejected(existing, run_files)
+            merge_rejected, existing=existing, run_files=run_files
         )
         self.storage.write_frame(
             merged, self.new_files(REJECTED_ORDERS), REJECTED_ORDERS.partitions

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import types as T
 
@@ -24,3 +26,7 @@ class TableSpec:
 
     def partition_type(self, column: str) -> T.DataType:
         return self.schema[column].dataType
+
+    def value(self, values: Sequence[Any], column: str) -> Any:
+        """One partition column's value, by name, of a partition's ``values``."""
+        return values[self.partitions.index(column)]

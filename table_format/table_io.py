@@ -38,3 +38,9 @@ def read_files(spark: SparkSession, table: TableSpec, files: Sequence[str]) -> D
             for column in table.partitions
         ],
     ).select(*table.schema.fieldNames())
+
+
+def read_written(spark: SparkSession, table: TableSpec, directory: str) -> DataFrame:
+    """What a run has written of ``table`` below ``directory``: its new files, not yet
+    committed, partitioned by path as Spark writes them (the marts are built from them)."""
+    return spark.read.schema(table.schema).parquet(*spark_paths([directory]))

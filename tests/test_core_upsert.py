@@ -31,7 +31,7 @@ DAY1, DAY2 = dt.date(2026, 11, 20), dt.date(2026, 11, 21)
 
 
 def upsert(existing: DataFrame, incoming: DataFrame) -> DataFrame:
-    return incoming.transform(upsert_orders(existing))
+    return incoming.transform(upsert_orders, stored=existing)
 
 
 def test_update_replaces_the_old_version(spark: SparkSession) -> None:
@@ -137,7 +137,7 @@ def test_touched_partitions_include_where_a_moved_line_leaves(spark: SparkSessio
         [(DAY2, "store"), (DAY1, "online")], "order_date date, channel string"
     )
     assert_df_equality(
-        incoming.transform(touched_partitions(index_frame(spark, existing))),
+        incoming.transform(touched_partitions, index=index_frame(spark, existing)),
         expected,
         ignore_row_order=True,
         ignore_nullable=True,
@@ -173,7 +173,7 @@ def test_touched_partitions_ignore_where_a_line_used_to_live(spark: SparkSession
         [(DAY2, "online"), (DAY1, "online")], "order_date date, channel string"
     )
     assert_df_equality(
-        incoming.transform(touched_partitions(index)),
+        incoming.transform(touched_partitions, index=index),
         expected,
         ignore_row_order=True,
         ignore_nullable=True,
@@ -185,9 +185,9 @@ def test_key_index_gets_only_the_incoming_keys_appended(spark: SparkSession) -> 
     other = order_row(order_id="ORD-9", order_date=DAY1, channel="phone")
     incoming = orders_frame(spark, moved)
     located = index_frame(spark, orders_frame(spark, order_row(order_date=DAY1), other)).transform(
-        located_keys(incoming)
+        located_keys, incoming=incoming
     )
-    actual = located.transform(key_index_changes(incoming, located, []))
+    actual = located.transform(key_index_changes, incoming=incoming, located=located, compact=[])
     expected = index_frame(spark, orders_frame(spark, moved))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -196,7 +196,7 @@ def test_key_index_gets_nothing_for_a_resent_version(spark: SparkSession) -> Non
     stored = order_row(order_date=DAY1)
     located = index_frame(spark, orders_frame(spark, stored))
     incoming = orders_frame(spark, stored)
-    actual = located.transform(key_index_changes(incoming, located, []))
+    actual = located.transform(key_index_changes, incoming=incoming, located=located, compact=[])
     assert actual.collect() == []
 
 
@@ -207,10 +207,10 @@ def test_key_index_gets_nothing_for_a_version_older_than_the_stored_one(
     located = index_frame(spark, orders_frame(spark, stored))
     late = order_row(order_date=DAY2, channel="store", source_modified_at=EARLIER_UPLOAD)
     incoming = orders_frame(spark, late)
-    assert incoming.transform(upsert_orders(orders_frame(spark, stored))).collect() == [
+    assert incoming.transform(upsert_orders, stored=orders_frame(spark, stored)).collect() == [
         orders_frame(spark, stored).collect()[0]
     ]  # the stored line wins the upsert, so its entry stands
-    actual = located.transform(key_index_changes(incoming, located, []))
+    actual = located.transform(key_index_changes, incoming=incoming, located=located, compact=[])
     assert actual.collect() == []
 
 
@@ -221,7 +221,7 @@ def test_key_index_gets_the_incoming_entry_on_a_tie_as_the_upsert_does(
     located = index_frame(spark, orders_frame(spark, stored))
     same_file_again = order_row(order_date=DAY2, channel="store")
     incoming = orders_frame(spark, same_file_again)
-    actual = located.transform(key_index_changes(incoming, located, []))
+    actual = located.transform(key_index_changes, incoming=incoming, located=located, compact=[])
     expected = index_frame(spark, incoming)
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -235,7 +235,7 @@ def test_key_index_compaction_keeps_one_current_entry_per_key(spark: SparkSessio
     index = index_frame(spark, orders_frame(spark, was, kept, stale_kept))
     incoming = orders_frame(spark, moved)
     located = index_frame(spark, orders_frame(spark, was))
-    actual = index.transform(key_index_changes(incoming, located, buckets))
+    actual = index.transform(key_index_changes, incoming=incoming, located=located, compact=buckets)
     expected = index_frame(spark, orders_frame(spark, moved, kept))
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-import job.pipeline
+import job.key_index
 from glue_jobs.process_orders import main
 from tests.output import partition_files, table_rows
 
@@ -81,7 +81,7 @@ def test_runs_append_to_the_index_and_replace_nothing(spark: SparkSession, tmp_p
 def test_a_full_bucket_is_compacted_to_one_entry_per_key(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(job.pipeline, "INDEX_COMPACT_FILES", 3)
+    monkeypatch.setattr(job.key_index, "INDEX_COMPACT_FILES", 3)
     output = run_batches(tmp_path, 4)
     bucket = o1_bucket(output)
     files = partition_files(output / "orders_key_index")[bucket]

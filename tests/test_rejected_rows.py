@@ -47,7 +47,7 @@ def test_rerun_of_same_file_replaces_its_rejects_and_keeps_first_ingested_at(
         REJECTED_ORDERS_SCHEMA,
     )
     assert_df_equality(
-        new.transform(merge_rejected(existing, run_files)),
+        new.transform(merge_rejected, existing=existing, run_files=run_files),
         expected,
         ignore_row_order=True,
         ignore_nullable=True,
@@ -60,7 +60,7 @@ def test_file_fixed_on_resend_loses_its_old_rejects(spark: SparkSession) -> None
     )
     run_files = spark.createDataFrame([("file:///a.csv",)], "source_file string")
     new = spark.createDataFrame([], REJECTED_ORDERS_SCHEMA)
-    assert new.transform(merge_rejected(existing, run_files)).count() == 0
+    assert new.transform(merge_rejected, existing=existing, run_files=run_files).count() == 0
 
 
 def test_a_first_seen_files_rejects_join_the_others_with_their_own_ingested_at(
@@ -76,7 +76,7 @@ def test_a_first_seen_files_rejects_join_the_others_with_their_own_ingested_at(
         REJECTED_ORDERS_SCHEMA,
     )
     assert_df_equality(
-        new.transform(merge_rejected(existing, run_files)),
+        new.transform(merge_rejected, existing=existing, run_files=run_files),
         expected,
         ignore_row_order=True,
         ignore_nullable=True,

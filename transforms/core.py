@@ -14,7 +14,7 @@ once it holds ``INDEX_COMPACT_FILES`` files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -55,56 +55,44 @@ def current_locations(index: DataFrame) -> DataFrame:
     )
 
 
-def located_keys(incoming: DataFrame) -> Callable[[DataFrame], DataFrame]:
-    """The current key-index entry of each incoming key that is already stored
+def located_keys(index: DataFrame, *, incoming: DataFrame) -> DataFrame:
+    """The current key-index entry of each ``incoming`` key that is already stored
     (``index``: the entries of the incoming keys' buckets)."""
-
-    def _located(index: DataFrame) -> DataFrame:
-        keys = incoming.select(*ORDER_KEY)
-        return current_locations(index.join(keys, on=list(ORDER_KEY), how="left_semi"))
-
-    return _located
+    keys = incoming.select(*ORDER_KEY)
+    return current_locations(index.join(keys, on=list(ORDER_KEY), how="left_semi"))
 
 
-def touched_partitions(index: DataFrame) -> Callable[[DataFrame], DataFrame]:
+def touched_partitions(incoming: DataFrame, *, index: DataFrame) -> DataFrame:
     """Partitions an upsert must rewrite: where incoming lines go, and where they live now
     (``index``: key-index entries of the incoming keys, e.g. their ``located_keys``)."""
-
-    def _touched(incoming: DataFrame) -> DataFrame:
-        living = index.transform(located_keys(incoming))
-        return (
-            incoming.select(*ORDERS_PARTITIONS)
-            .unionByName(living.select(*ORDERS_PARTITIONS))
-            .distinct()
-        )
-
-    return _touched
+    living = index.transform(located_keys, incoming=incoming)
+    return (
+        incoming.select(*ORDERS_PARTITIONS)
+        .unionByName(living.select(*ORDERS_PARTITIONS))
+        .distinct()
+    )
 
 
-def upsert_orders(existing: DataFrame) -> Callable[[DataFrame], DataFrame]:
-    """Merge incoming lines into the existing rows of the touched partitions.
+def upsert_orders(incoming: DataFrame, *, stored: DataFrame) -> DataFrame:
+    """Merge incoming lines into the ``stored`` rows of the touched partitions.
 
     Per key the newest version wins; on a tie (the same file again) the incoming one. A
     version equal to the stored one keeps its first ``ingested_at``, so a re-run rewrites
     the same content.
     """
-
-    def _upsert(incoming: DataFrame) -> DataFrame:
-        ranked = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first(), F.col("_incoming").desc())
-        winners = (
-            existing.select(*ORDERS_COLUMNS, F.lit(0).alias("_incoming"))
-            .unionByName(incoming.select(*ORDERS_COLUMNS, F.lit(1).alias("_incoming")))
-            .withColumn("_rank", F.row_number().over(ranked))
-            .where(F.col("_rank") == 1)
-        )
-        first_seen = existing.select(*VERSION_COLUMNS, F.col("ingested_at").alias("_first_seen"))
-        return (
-            winners.join(first_seen, on=list(VERSION_COLUMNS), how="left")
-            .withColumn("ingested_at", F.coalesce("_first_seen", "ingested_at"))
-            .select(*ORDERS_COLUMNS)
-        )
-
-    return _upsert
+    ranked = Window.partitionBy(*ORDER_KEY).orderBy(*newest_first(), F.col("_incoming").desc())
+    winners = (
+        stored.select(*ORDERS_COLUMNS, F.lit(0).alias("_incoming"))
+        .unionByName(incoming.select(*ORDERS_COLUMNS, F.lit(1).alias("_incoming")))
+        .withColumn("_rank", F.row_number().over(ranked))
+        .where(F.col("_rank") == 1)
+    )
+    first_seen = stored.select(*VERSION_COLUMNS, F.col("ingested_at").alias("_first_seen"))
+    return (
+        winners.join(first_seen, on=list(VERSION_COLUMNS), how="left")
+        .withColumn("ingested_at", F.coalesce("_first_seen", "ingested_at"))
+        .select(*ORDERS_COLUMNS)
+    )
 
 
 def key_index_rows(orders: DataFrame) -> DataFrame:
@@ -119,8 +107,8 @@ def key_index_rows(orders: DataFrame) -> DataFrame:
 
 
 def key_index_changes(
-    incoming: DataFrame, located: DataFrame, compact: Sequence[int]
-) -> Callable[[DataFrame], DataFrame]:
+    index: DataFrame, *, incoming: DataFrame, located: DataFrame, compact: Sequence[int]
+) -> DataFrame:
     """What a run writes to the key index: for each incoming key whose winning version
     moved or changed, an entry appended to its bucket; the ``compact`` buckets instead
     whole, one entry per key (``index``: the current entries of the ``compact`` buckets).
@@ -131,20 +119,17 @@ def key_index_changes(
     wins exactly when ``upsert_orders`` ranks it first, and otherwise the key's entry stays.
     """
 
-    def _changes(index: DataFrame) -> DataFrame:
-        stored = located.select(*ORDER_KEY, version().alias("_stored"))
-        entries = (
-            incoming.join(stored, on=list(ORDER_KEY), how="left")
-            .where(is_newer_or_same(version(), F.col("_stored")))
-            .transform(key_index_rows)
-        )
-        changed = entries.join(located, on=list(KEY_INDEX_COLUMNS), how="left_anti")
-        in_compacted = F.col("key_bucket").isin(list(compact))
-        compacted = current_locations(
-            index.where(in_compacted)
-            .select(*KEY_INDEX_COLUMNS)
-            .unionByName(entries.where(in_compacted))
-        )
-        return changed.where(~in_compacted).select(*KEY_INDEX_COLUMNS).unionByName(compacted)
-
-    return _changes
+    stored = located.select(*ORDER_KEY, version().alias("_stored"))
+    entries = (
+        incoming.join(stored, on=list(ORDER_KEY), how="left")
+        .where(is_newer_or_same(version(), F.col("_stored")))
+        .transform(key_index_rows)
+    )
+    changed = entries.join(located, on=list(KEY_INDEX_COLUMNS), how="left_anti")
+    in_compacted = F.col("key_bucket").isin(list(compact))
+    compacted = current_locations(
+        index.where(in_compacted)
+        .select(*KEY_INDEX_COLUMNS)
+        .unionByName(entries.where(in_compacted))
+    )
+    return changed.where(~in_compacted).select(*KEY_INDEX_COLUMNS).unionByName(compacted)

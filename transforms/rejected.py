@@ -6,8 +6,6 @@ rows were evaluated again), keeping the first ``ingested_at`` so re-runs are no-
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -16,19 +14,17 @@ from transforms.schemas import REJECTED_ORDERS_SCHEMA
 REJECTED_COLUMNS = tuple(REJECTED_ORDERS_SCHEMA.fieldNames())
 
 
-def merge_rejected(existing: DataFrame, run_files: DataFrame) -> Callable[[DataFrame], DataFrame]:
+def merge_rejected(
+    new_rejects: DataFrame, *, existing: DataFrame, run_files: DataFrame
+) -> DataFrame:
     """``existing``: the partition's current rows; ``run_files``: one ``source_file`` column."""
-
-    def _merge(new_rejects: DataFrame) -> DataFrame:
-        kept = existing.join(run_files, on="source_file", how="left_anti")
-        first_seen = (
-            existing.join(run_files, on="source_file", how="left_semi")
-            .groupBy("source_file")
-            .agg(F.min("ingested_at").alias("_first_seen"))
-        )
-        resolved = new_rejects.join(first_seen, on="source_file", how="left").withColumn(
-            "ingested_at", F.coalesce("_first_seen", "ingested_at")
-        )
-        return kept.select(*REJECTED_COLUMNS).unionByName(resolved.select(*REJECTED_COLUMNS))
-
-    return _merge
+    kept = existing.join(run_files, on="source_file", how="left_anti")
+    first_seen = (
+        existing.join(run_files, on="source_file", how="left_semi")
+        .groupBy("source_file")
+        .agg(F.min("ingested_at").alias("_first_seen"))
+    )
+    resolved = new_rejects.join(first_seen, on="source_file", how="left").withColumn(
+        "ingested_at", F.coalesce("_first_seen", "ingested_at")
+    )
+    return kept.select(*REJECTED_COLUMNS).unionByName(resolved.select(*REJECTED_COLUMNS))

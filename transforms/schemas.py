@@ -36,7 +36,9 @@ RAW_ORDERS_SCHEMA: Final = T.StructType(
 )
 
 # orders: one row per order line (order_id, product_id), the latest version ingested.
-ORDERS_PARTITIONS: Final = ("order_date", "channel")
+# The day an order is for: the first partition column of orders, the partition of the marts.
+ORDER_DATE: Final = "order_date"
+ORDERS_PARTITIONS: Final = (ORDER_DATE, "channel")
 ORDERS_SCHEMA: Final = T.StructType(
     [
         T.StructField("order_id", T.StringType(), True),
@@ -73,7 +75,7 @@ KEY_INDEX_SCHEMA: Final = T.StructType(
 )
 
 # sales_by_client: one row per client and order_date.
-SALES_BY_CLIENT_PARTITIONS: Final = ("order_date",)
+SALES_BY_CLIENT_PARTITIONS: Final = (ORDER_DATE,)
 SALES_BY_CLIENT_SCHEMA: Final = T.StructType(
     [
         T.StructField("client_id", T.StringType(), True),
@@ -85,7 +87,7 @@ SALES_BY_CLIENT_SCHEMA: Final = T.StructType(
 )
 
 # sales_by_product_channel: one row per channel, product and order_date.
-SALES_BY_PRODUCT_CHANNEL_PARTITIONS: Final = ("order_date",)
+SALES_BY_PRODUCT_CHANNEL_PARTITIONS: Final = (ORDER_DATE,)
 SALES_BY_PRODUCT_CHANNEL_SCHEMA: Final = T.StructType(
     [
         T.StructField("channel", T.StringType(), True),
@@ -98,7 +100,7 @@ SALES_BY_PRODUCT_CHANNEL_SCHEMA: Final = T.StructType(
 )
 
 # order_status_daily: one row per channel, status and order_date (every status).
-ORDER_STATUS_DAILY_PARTITIONS: Final = ("order_date",)
+ORDER_STATUS_DAILY_PARTITIONS: Final = (ORDER_DATE,)
 ORDER_STATUS_DAILY_SCHEMA: Final = T.StructType(
     [
         T.StructField("channel", T.StringType(), True),

@@ -357,9 +357,11 @@ def test_each_setting_is_declared_once_and_becomes_its_template_parameter():
     assert {"worker_type", "first_order_date", "api_access_logs"} <= {f.name for f in settings}
     for f in settings:
         spec = PARAMETERS[parameter_name(f.name)]
-        assert template_text(spec["Default"]) == template_text(f.default) == values[
-            parameter_name(f.name)
-        ], f.name
+        assert (
+            template_text(spec["Default"])
+            == template_text(f.default)
+            == values[parameter_name(f.name)]
+        ), f.name
 
 
 @pytest.mark.parametrize(
