@@ -20,9 +20,10 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from contract.header import HEAD_BYTES, inspect_header
+from contract.header import inspect_header
 from contract.orders import (
     CHANNELS,
+    HEADER_MAX_BYTES,
     MAX_DAYS_AHEAD,
     MIN_ORDER_DATE,
 )
@@ -31,7 +32,9 @@ from contract.orders import (
 def file_relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
     """One file's rows, typed; the delimiter from its header (names normalised by DuckDB)."""
     size = path.stat().st_size
-    check = inspect_header(path.read_bytes()[:HEAD_BYTES] if size else b"", size <= HEAD_BYTES)
+    check = inspect_header(
+        path.read_bytes()[:HEADER_MAX_BYTES] if size else b"", size <= HEADER_MAX_BYTES
+    )
     if not check.ok or check.delimiter is None:
         raise SystemExit(f"{path}: {check.reason}")
     rows = con.read_csv(

@@ -21,7 +21,6 @@ from contract.orders import (
     normalise_header,
 )
 
-HEAD_BYTES = HEADER_MAX_BYTES  # a header line longer than this is not an order file
 BOM = b"\xef\xbb\xbf"
 # The first bytes of compressed data (gzip, zip, bzip2, xz, zstd).
 COMPRESSED_MAGIC = {
@@ -96,7 +95,9 @@ def inspect_header(head: bytes, complete: bool) -> HeaderCheck:
         return HeaderCheck(EMPTY_FILE, "the file has no header line")
     line = _first_line(head, complete)
     if line is None:
-        return HeaderCheck(UNREADABLE_HEADER, f"no line break in the first {HEAD_BYTES} bytes")
+        return HeaderCheck(
+            UNREADABLE_HEADER, f"no line break in the first {HEADER_MAX_BYTES} bytes"
+        )
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as err:

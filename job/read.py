@@ -16,12 +16,13 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from contract.header import HEAD_BYTES, inspect_header, required_positions
+from contract.header import inspect_header, required_positions
 from contract.orders import (
     CSV_EXTENSION,
     FILE_OK,
     FILE_REJECTED,
     FILE_SKIPPED,
+    HEADER_MAX_BYTES,
     NOT_CSV,
     REQUIRED_COLUMNS,
     UNREADABLE_FILE,
@@ -61,10 +62,10 @@ def inspect_file(storage: Storage, info: FileInfo) -> InputFile:
     if not info.path.lower().endswith(CSV_EXTENSION):
         return InputFile(info.path, FILE_SKIPPED, NOT_CSV, "only *.csv files are read")
     try:
-        head = storage.head(info.path, HEAD_BYTES) if info.size else b""
+        head = storage.head(info.path, HEADER_MAX_BYTES) if info.size else b""
     except Exception as err:  # this file's problem (gone, access denied), not the run's
         return unreadable(InputFile(info.path, FILE_OK, uri=info.spark_name), err)
-    check = inspect_header(head, complete=info.size <= HEAD_BYTES)
+    check = inspect_header(head, complete=info.size <= HEADER_MAX_BYTES)
     if not check.ok:
         return InputFile(info.path, FILE_REJECTED, check.reason, check.detail)
     return InputFile(

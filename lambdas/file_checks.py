@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract.header import HEAD_BYTES, inspect_header
+from contract.header import inspect_header
 from contract.orders import CSV_EXTENSION, EMPTY_FILE, FILE_TOO_LARGE, NOT_CSV
-
-HEADER_BYTES = HEAD_BYTES
 
 
 @dataclass(frozen=True)

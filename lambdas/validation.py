@@ -16,7 +16,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from contract.jsonlog import event_log
-from lambdas.file_checks import HEADER_BYTES, Rejection, check_header, check_object
+from contract.orders import HEADER_MAX_BYTES
+from lambdas.file_checks import Rejection, check_header, check_object
 from lambdas.s3_ops import error_code, quarantine
 
 log = event_log("duffbeer.validation")
@@ -27,7 +28,7 @@ class Settings:
     """Check configuration, read from the Lambda environment."""
 
     max_bytes: int = 1024**3
-    header_bytes: int = HEADER_BYTES
+    header_bytes: int = HEADER_MAX_BYTES
     quarantine_prefix: str = "quarantine/"
     metric_namespace: str = "DuffBeer/Trigger"
 
