@@ -17,6 +17,8 @@ from tests.conftest import SAMPLE_DIR
 from tests.oracle import sample_orders
 from tests.output import (
     copy_output,
+    key_problems,
+    key_problems_in,
     partition_files,
     referenced_parquet,
     stored_parquet,
@@ -84,6 +86,32 @@ def test_sample_run_writes_every_row_somewhere(
     orders = read_output_table(spark, output, "orders").select(*fields).collect()
     expected = sorted(tuple(line[f] for f in fields) for line in sample_orders())
     assert sorted(tuple(r) for r in orders) == expected
+
+
+def test_every_table_holds_one_row_per_key(
+    spark: SparkSession, sample_run: tuple[Path, dict]
+) -> None:
+    """Each table's declared key (transforms.tables) names one row, never null."""
+    assert key_problems(spark, sample_run[0]) == {}
+
+
+def test_the_key_check_finds_a_repeated_and_a_null_key(spark: SparkSession) -> None:
+    schema = "order_date string, client_id string, n int"
+    frame = spark.createDataFrame(
+        [("d1", "C1", 1), ("d1", "C1", 2), ("d1", None, 3), ("d2", "C1", 4)], schema
+    )
+    found = key_problems_in(frame, ("order_date", "client_id"))
+    assert found == [
+        "{'order_date': 'd1', 'client_id': 'C1'} has 2 rows",
+        "1 rows with a null key column",
+    ]
+
+
+def test_every_table_but_rejected_orders_declares_a_key_of_its_columns() -> None:
+    """rejected_orders keeps every rejected record, identical ones included: no key."""
+    keyless = sorted(name for name, table in TABLES.items() if not table.key)
+    assert keyless == ["rejected_orders"]
+    assert all(set(t.key) <= set(t.schema.fieldNames()) for t in TABLES.values())
 
 
 def test_one_parquet_file_per_partition_and_no_file_left_unreferenced(

@@ -23,6 +23,7 @@ from pyspark.sql import SparkSession
 from glue_jobs.process_orders import main
 from tests.builders import read_output_table
 from tests.oracle import NOT_NET_SALES
+from tests.output import key_problems
 
 HEADER = "order_id,client_id,product_id,channel,quantity,unit_price,status,order_date"
 
@@ -187,11 +188,18 @@ def two_runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> l
         report = main([*argv, "--run_id", run_id])
         assert report["status"] == "succeeded", report
         assert report["totals"]["rows_rejected"] == 0, report
-        snapshots.append(snapshot(spark, output))
+        snapshots.append({**snapshot(spark, output), "key_problems": key_problems(spark, output)})
     return snapshots
 
 
 RUNS = {"after batch 1": (BATCH_1,), "after batch 2": (BATCH_1, BATCH_2)}
+
+
+@pytest.mark.parametrize("run", range(len(RUNS)), ids=list(RUNS))
+def test_every_table_holds_one_row_per_key_after_each_run(two_runs: list[dict], run: int) -> None:
+    """The upsert and the marts keep each declared key unique and not null (the key index's
+    too: an entry per key and version)."""
+    assert two_runs[run]["key_problems"] == {}
 
 
 @pytest.mark.parametrize("run", range(len(RUNS)), ids=list(RUNS))

@@ -18,6 +18,7 @@ from transforms import marts
 from transforms.schemas import (
     KEY_INDEX_PARTITIONS,
     KEY_INDEX_SCHEMA,
+    ORDER_DATE,
     ORDER_STATUS_DAILY_PARTITIONS,
     ORDER_STATUS_DAILY_SCHEMA,
     ORDERS_PARTITIONS,
@@ -29,6 +30,7 @@ from transforms.schemas import (
     SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
     SALES_BY_PRODUCT_CHANNEL_SCHEMA,
 )
+from transforms.versions import VERSION_ORDER
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,10 @@ class Table(TableSpec):
     """A table as the business knows it: the table format's spec plus its grain and key."""
 
     grain: str = ""
-    key: tuple[str, ...] = ()  # upsert key, if any
+    # The columns that name one row (partition columns included): unique and never null
+    # in the table's current version (tests/test_table_keys.py). Empty only for
+    # rejected_orders, which keeps every rejected record, identical ones included.
+    key: tuple[str, ...] = ()
     build: Callable[[DataFrame], DataFrame] | None = None  # daily marts: orders rows -> mart
     public: bool = True  # in the Athena database (False: the job's own bookkeeping)
 
@@ -53,6 +58,7 @@ SALES_BY_CLIENT: Final = Table(
     SALES_BY_CLIENT_SCHEMA,
     SALES_BY_CLIENT_PARTITIONS,
     "one row per order_date and client_id; net sales",
+    key=(ORDER_DATE, "client_id"),
     build=marts.sales_by_client,
 )
 SALES_BY_PRODUCT_CHANNEL: Final = Table(
@@ -60,6 +66,7 @@ SALES_BY_PRODUCT_CHANNEL: Final = Table(
     SALES_BY_PRODUCT_CHANNEL_SCHEMA,
     SALES_BY_PRODUCT_CHANNEL_PARTITIONS,
     "one row per order_date, channel and product_id; net sales",
+    key=(ORDER_DATE, "channel", "product_id"),
     build=marts.sales_by_product_channel,
 )
 ORDER_STATUS_DAILY: Final = Table(
@@ -67,6 +74,7 @@ ORDER_STATUS_DAILY: Final = Table(
     ORDER_STATUS_DAILY_SCHEMA,
     ORDER_STATUS_DAILY_PARTITIONS,
     "one row per order_date, channel and status; every line counts",
+    key=(ORDER_DATE, "channel", "status"),
     build=marts.order_status_daily,
 )
 REJECTED_ORDERS: Final = Table(
@@ -81,6 +89,7 @@ ORDERS_KEY_INDEX: Final = Table(
     KEY_INDEX_PARTITIONS,
     "one entry per order line key and version it pointed to; the newest names the orders "
     "partition that holds the key",
+    key=(*ORDER_KEY, *VERSION_ORDER),
     public=False,
 )
 
