@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, get_args
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from contract import runs
 from contract.orders import CHANNELS
 
 ChannelName = Literal["online", "store", "distributor", "phone"]
@@ -120,39 +122,42 @@ class OrderDates(_Window):
     order_days: int = Field(description="How many dates in the window have orders.")
 
 
-class RunTotals(BaseModel):
-    model_config = ConfigDict(extra="allow")
+def model_of(shape: Any) -> type[BaseModel]:
+    """The pydantic model of one of contract.runs' TypedDicts, nested ones as models of their
+    own: the job writes the shape, the API documents it, both from one declaration. Keys
+    the shape does not name are kept (``extra="allow"``): a report is served as written."""
+    if shape in _MODELS:
+        return _MODELS[shape]
+    hints = get_type_hints(shape)
+    fields: dict[str, Any] = {}
+    for name, hint in hints.items():
+        annotation = _field_type(hint)
+        fields[name] = (annotation, ...) if name in shape.__required_keys__ else (annotation, None)
+    model = create_model(
+        shape.__name__,
+        __config__=ConfigDict(extra="allow"),
+        __doc__=shape.__doc__,
+        **fields,
+    )
+    _MODELS[shape] = model
+    return model
 
-    files: int
-    files_ok: int
-    files_rejected: int
-    files_skipped: int
-    rows_read: int
-    rows_valid: int
-    rows_rejected: int
+
+_MODELS: dict[Any, type[BaseModel]] = {}
 
 
-class RunCommit(BaseModel):
-    """How many partitions the run's commit touched, and what it took (prepare to apply)."""
+def _field_type(hint: Any) -> Any:
+    if is_typeddict(hint):
+        return model_of(hint)
+    args = get_args(hint)
+    if get_origin(hint) is list:
+        return list[_field_type(args[0])]  # type: ignore[misc]
+    if get_origin(hint) in (UnionType, Union):
+        return Union[tuple(_field_type(a) for a in args)]  # noqa: UP007
+    return hint
 
-    partitions: int
-    seconds: float
 
-
-class RunReport(BaseModel):
-    """The job's run report, exactly as written to ``_runs/<run_id>.json``."""
-
-    model_config = ConfigDict(extra="allow")
-
-    run_id: str
-    status: str
-    error: str | None
-    started_at: str
-    ended_at: str
-    input_path: str
-    output_path: str
-    totals: RunTotals
-    rejected_by_reason: dict[str, int]
-    partitions_written: dict[str, int]
-    commit: RunCommit | None = None  # absent in reports written before it was added
-    files: list[dict[str, Any]]
+RunTotals = model_of(runs.RunTotals)
+RunCommit = model_of(runs.RunCommit)
+FileEntry = model_of(runs.FileEntry)
+RunReport = model_of(runs.RunReport)

@@ -17,11 +17,11 @@ from awsglue.utils import getResolvedOptions
 from pyspark.sql import SparkSession
 
 from contract.jsonlog import configure_logging
-from contract.runs import RUNS_DIR
+from contract.runs import RUNS_DIR, RunReport
 from job.errors import one_line
 from job.options import JobArgumentError, JobOptions
-from job.pipeline import Run, RunOutcome
-from job.report import build_report
+from job.pipeline import Run
+from job.report import RunOutcome, build_report
 from table_format.storage import Storage
 
 log = logging.getLogger("process_orders")
@@ -64,23 +64,19 @@ def start_session(options: JobOptions, argv: Sequence[str]) -> tuple[SparkSessio
 
 def report_for(
     options: JobOptions, outcome: RunOutcome | None, error: str | None = None
-) -> dict[str, Any]:
+) -> RunReport:
     return build_report(
         run_id=options.run_id,
         started_at=options.started_at.replace(tzinfo=dt.UTC),
         ended_at=dt.datetime.now(dt.UTC),
-        status="failed" if outcome is None else "succeeded",
         input_path=options.input_path,
         output_path=options.output_path,
-        entries=[] if outcome is None else outcome.entries,
-        partitions_written={} if outcome is None else outcome.partitions_written,
+        outcome=outcome,
         error=error,
-        commit_id=None if outcome is None else outcome.commit_id,
-        commit=None if outcome is None else outcome.commit,
     )
 
 
-def write_report(run: Run, report: dict[str, Any]) -> str:
+def write_report(run: Run, report: RunReport) -> str:
     path = f"{run.output}/{RUNS_DIR}/{run.options.run_id}.json"
     run.storage.write_text(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return path
@@ -103,7 +99,7 @@ def main(
     argv: Sequence[str] | None = None,
     storage: Storage | None = None,
     now: dt.datetime | None = None,
-) -> dict[str, Any]:
+) -> RunReport:
     """Run the job; returns the run report, or exits non-zero with a one-line reason.
 
     ``storage`` replaces the Hadoop file-system access and ``now`` the clock that sets the

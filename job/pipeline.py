@@ -10,17 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
 from contract.orders import FILE_OK
+from contract.runs import FileEntry, RunCommit
 from job.key_index import RunKeyIndex
 from job.options import JobOptions
 from job.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
-from job.report import ReasonCount, file_entries
+from job.report import ReasonCount, RunOutcome, file_entries
 from job.tuning import applied, run_settings
 from table_format.commit import TableStore, TableWrite, new_commit_id
 from table_format.frames import literal_frame
@@ -37,15 +37,6 @@ from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, 
 log = logging.getLogger(__name__)
 
 RUN_FILES_SCHEMA = T.StructType([T.StructField("source_file", T.StringType())])
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    entries: list[dict[str, Any]]
-    partitions_written: dict[str, int]
-    commit_id: str
-    recovered: list[str]
-    commit: dict[str, float]  # partitions and seconds of prepare + commit + apply
 
 
 class Run:
@@ -88,7 +79,10 @@ class Run:
         log.info("run committed", extra={"commit_id": self.commit_id})
         self.store.apply(record)
         # Its cost per partition is what the bench reports (docs/performance.md).
-        commit = {"partitions": record.partitions(), "seconds": time.monotonic() - started}
+        commit: RunCommit = {
+            "partitions": record.partitions(),
+            "seconds": time.monotonic() - started,
+        }
         written = record.partitions_written()
         for name, n in written.items():
             log.info("partitions written", extra={"table": name, "partitions": n})
@@ -127,7 +121,7 @@ class Run:
 
     def load_readable(
         self, files: list[InputFile]
-    ) -> tuple[list[dict[str, Any]], list[TableWrite]]:
+    ) -> tuple[list[FileEntry], list[TableWrite]]:
         """Load the files; a file that fails while Spark reads it (gone since the listing,
         a read error) is rejected as unreadable and the others are loaded again."""
         while True:
@@ -148,7 +142,7 @@ class Run:
         for root in self.roots.values():
             self.storage.delete(data_dir(root, self.commit_id))
 
-    def load(self, files: list[InputFile]) -> tuple[list[dict[str, Any]], list[TableWrite]]:
+    def load(self, files: list[InputFile]) -> tuple[list[FileEntry], list[TableWrite]]:
         staged = (
             read_raw_orders(self.spark, files)
             .transform(

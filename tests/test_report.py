@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
+from contract.runs import FileEntry, RunCommit, RunReport
 from job.read import InputFile
-from job.report import build_report, file_entries
+from job.report import RunOutcome, build_report, file_entries
 
 FILES = [
     InputFile("file:///in/a.csv", "ok", delimiter=","),
@@ -44,11 +44,9 @@ def test_report_totals_add_up_files_and_reasons() -> None:
         run_id="r1",
         started_at=at,
         ended_at=at,
-        status="succeeded",
         input_path="in",
         output_path="out",
-        entries=file_entries(FILES, COUNTS),
-        partitions_written={"orders": 2},
+        outcome=outcome(file_entries(FILES, COUNTS)),
     )
     assert report["totals"] == {
         "files": 4,
@@ -88,26 +86,25 @@ def test_file_entry_is_exactly_the_documented_shape() -> None:
     ]
 
 
+def outcome(entries: list[FileEntry]) -> RunOutcome:
+    commit: RunCommit = {"partitions": 5, "seconds": 0.25}
+    return RunOutcome(entries, {"orders": 2}, "r1.c0ffee00", [], commit)
+
+
 def test_a_committed_run_reports_its_commit_and_a_failed_one_none() -> None:
-    def report(status: str, commit: dict[str, float] | None) -> dict[str, Any]:
+    def report(done: RunOutcome | None) -> RunReport:
         at = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
         return build_report(
-            run_id="r1",
-            started_at=at,
-            ended_at=at,
-            status=status,
-            input_path="in",
-            output_path="out",
-            entries=[],
-            partitions_written={"orders": 2},
-            commit=commit,
-        )
+            run_id="r1", started_at=at, ended_at=at, input_path="in", output_path="out",
+            outcome=done, error=None if done else "boom",
+        )  # fmt: skip
 
-    assert report("succeeded", {"partitions": 5, "seconds": 0.25})["commit"] == {
-        "partitions": 5,
-        "seconds": 0.25,
-    }
-    assert report("failed", None)["commit"] is None
+    committed = report(outcome([]))
+    assert (committed["status"], committed["commit_id"]) == ("succeeded", "r1.c0ffee00")
+    assert committed["commit"] == {"partitions": 5, "seconds": 0.25}
+    failed = report(None)
+    assert (failed["status"], failed["error"], failed["commit"]) == ("failed", "boom", None)
+    assert (failed["files"], failed["partitions_written"], failed["commit_id"]) == ([], {}, None)
 
 
 def test_report_is_exactly_the_documented_shape() -> None:
@@ -118,18 +115,15 @@ def test_report_is_exactly_the_documented_shape() -> None:
         run_id="r2",
         started_at=started,
         ended_at=ended,
-        status="failed",
         input_path="s3://in/",
         output_path="s3://out",
-        entries=entries,
-        partitions_written={},
-        error="boom",
+        outcome=outcome(entries),
     )
     assert report == {
         "run_id": "r2",
-        "commit_id": None,
-        "status": "failed",
-        "error": "boom",
+        "commit_id": "r1.c0ffee00",
+        "status": "succeeded",
+        "error": None,
         "started_at": "2026-11-28T06:00:00+00:00",
         "ended_at": "2026-11-28T06:05:00+00:00",
         "input_path": "s3://in/",
@@ -144,10 +138,11 @@ def test_report_is_exactly_the_documented_shape() -> None:
             "rows_rejected": 3,
         },
         "rejected_by_reason": {"invalid_date": 3},
-        "partitions_written": {},
-        "commit": None,
+        "partitions_written": {"orders": 2},
+        "commit": {"partitions": 5, "seconds": 0.25},
         "files": entries,
     }
+    assert set(report) == set(RunReport.__annotations__)  # every key the shape declares
 
 
 def test_reasons_are_listed_in_name_order_and_counts_without_a_file_are_ignored() -> None:

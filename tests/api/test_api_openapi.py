@@ -60,3 +60,14 @@ def test_generated_requests_get_no_server_error(case: Any, local_app: FastAPI) -
     """All default checks but one: a schema-valid request may still be refused (400) when
     ``from`` is after ``to``, a rule across two parameters that OpenAPI cannot express."""
     case.call_and_validate(app=local_app, excluded_checks=[positive_data_acceptance])
+
+
+def test_the_run_report_schema_is_the_contracts_shape() -> None:
+    """/runs/latest documents the report the job writes: contract.runs declares it once."""
+    from contract import runs
+
+    schemas = openapi.document()["components"]["schemas"]
+    for name in ("RunReport", "RunTotals", "RunCommit", "FileEntry"):
+        shape = getattr(runs, name)
+        assert set(schemas[name]["properties"]) == set(shape.__annotations__), name
+        assert set(schemas[name].get("required", [])) == set(shape.__required_keys__), name
