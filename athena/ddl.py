@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pyspark.sql.types import DataType
 
@@ -65,17 +66,52 @@ def projection_properties(column: str) -> list[tuple[str, str]]:
     raise DdlError(f"no partition projection is defined for partition column {column!r}")
 
 
+def _columns(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(data columns, partition columns) of a table, each ``(name, Hive type)``."""
+    table = TABLES[name]
+    fields = {field.name: hive_type(field.dataType) for field in table.schema.fields}
+    data = [(c, kind) for c, kind in fields.items() if c not in table.partitions]
+    return data, [(c, fields[c]) for c in table.partitions]
+
+
+def table_properties(name: str) -> list[tuple[str, str]]:
+    """The table's TBLPROPERTIES: partition projection over every partition column."""
+    properties = [("projection.enabled", "true")]
+    for column in TABLES[name].partitions:
+        properties += projection_properties(column)
+    return properties
+
+
+def glue_table_input(name: str, processed_location: str) -> dict[str, Any]:
+    """The table as the Glue Data Catalog stores it when Athena runs its ``table_ddl``
+    (``TableInput`` of ``AWS::Glue::Table``), built from the same definitions."""
+    data, partitions = _columns(name)
+    return {
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"EXTERNAL": "TRUE", "classification": "parquet"}
+        | dict(table_properties(name)),
+        "PartitionKeys": [{"Name": c, "Type": kind} for c, kind in partitions],
+        "StorageDescriptor": {
+            "Columns": [{"Name": c, "Type": kind} for c, kind in data],
+            "Location": table_location(processed_location, name),
+            "InputFormat": INPUT_FORMAT,
+            "OutputFormat": OUTPUT_FORMAT,
+            "SerdeInfo": {
+                "SerializationLibrary": SERDE,
+                "Parameters": {"serialization.format": "1"},
+            },
+        },
+    }
+
+
 def table_ddl(name: str) -> str:
     """``CREATE EXTERNAL TABLE`` for one output table: data columns, then partitions."""
     table = TABLES[name]
-    schema, partitions = table.schema, table.partitions
-    fields = {field.name: hive_type(field.dataType) for field in schema.fields}
-    data = [f"  {column} {kind}" for column, kind in fields.items() if column not in partitions]
-    keys = [f"  {column} {fields[column]}" for column in partitions]
-    properties = [("projection.enabled", "true")]
-    for column in partitions:
-        properties += projection_properties(column)
-    props = [f"  '{key}' = '{value}'" for key, value in properties]
+    columns, partitions = _columns(name)
+    data = [f"  {column} {kind}" for column, kind in columns]
+    keys = [f"  {column} {kind}" for column, kind in partitions]
+    props = [f"  '{key}' = '{value}'" for key, value in table_properties(name)]
     return "\n".join(
         [
             f"-- {name}: {table.grain}",

@@ -59,8 +59,8 @@ CONDITIONS = {
 }
 
 
-def build_template(repo: Path = REPO_ROOT, ddl_path: Path | None = None) -> dict[str, Any]:
-    resources = {**data_resources(repo, ddl_path), **app_resources(repo)}
+def build_template(repo: Path = REPO_ROOT) -> dict[str, Any]:
+    resources = {**data_resources(), **app_resources(repo)}
     known = set(PARAMETERS) | set(resources)
     outputs = {
         "InputBucket": ({"Ref": "InputBucketName"}, "Upload order files under UploadPrefix"),

@@ -3,15 +3,12 @@ the Glue database, tables (from athena/ddl.sql), job, and the Athena workgroup."
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
-from athena.ddl import DATABASE, PLACEHOLDER
+from athena.ddl import glue_table_input
 from deploy.cfn import att, ref, resource
 from deploy.config import MAX_CONCURRENT_RUNS
-from deploy.ddl import parse_ddl
 from deploy.names import (
     BATCH_RECORDS_PREFIX,
     BATCHES_PREFIX,
@@ -22,6 +19,7 @@ from deploy.names import (
     Names,
 )
 from deploy.policies import queue_policy, tls_only_bucket_policy, topic_policy
+from transforms.tables import PUBLIC_TABLES
 
 N = Names.template()
 QUEUE_VISIBILITY_SECONDS = 900  # >= 6 x the batcher's timeout + the batching window
@@ -29,7 +27,6 @@ QUEUE_MAX_RECEIVES = 5
 RETENTION_SECONDS = 14 * 24 * 3600
 RECORD_DAYS = 90
 NONCURRENT_DAYS = 30
-SENTINEL = "s3://processed-root-sentinel"
 _RANGE = re.compile(r"^projection\.(\w+)\.range$")
 
 
@@ -166,14 +163,10 @@ def _bounded(table: dict[str, Any]) -> dict[str, Any]:
     return {**table, "Parameters": params}
 
 
-def catalog(repo: Path, ddl_path: Path | None) -> dict[str, Any]:
-    """The Glue database and one AWS::Glue::Table per table of athena/ddl.sql (views are
-    Athena SQL: scripts/deploy_job.py runs them after the stack is up). The DDL names the
-    local database (athena.catalog.DATABASE); the stack's is the DatabaseName parameter."""
-    path = ddl_path or repo / "athena" / "ddl.sql"
-    # parse_ddl refuses unknown ${...}: parse with a sentinel root, then put the placeholder.
-    text = path.read_text(encoding="utf-8").replace(PLACEHOLDER, SENTINEL)
-    statements = parse_ddl(text, SENTINEL, DATABASE)
+def catalog() -> dict[str, Any]:
+    """The Glue database and one AWS::Glue::Table per public table of transforms/tables.py,
+    as athena/ddl.py defines them (views are Athena SQL: the deployer runs them after the
+    stack is up). The stack's database is the DatabaseName parameter."""
     out: dict[str, Any] = {
         "CatalogDatabase": resource(
             "AWS::Glue::Database",
@@ -186,19 +179,16 @@ def catalog(repo: Path, ddl_path: Path | None) -> dict[str, Any]:
             },
         )
     }
-    for st in statements:
-        if st.kind == "table" and st.table_input is not None:
-            logical = "Table" + "".join(part.title() for part in st.name.split("_"))
-            out[logical] = resource(
-                "AWS::Glue::Table",
-                {
-                    "CatalogId": "${AWS::AccountId}",
-                    "DatabaseName": ref("CatalogDatabase"),
-                    "TableInput": json.loads(
-                        json.dumps(_bounded(st.table_input)).replace(SENTINEL, N.processed_root)
-                    ),
-                },
-            )
+    for name in PUBLIC_TABLES:
+        logical = "Table" + "".join(part.title() for part in name.split("_"))
+        out[logical] = resource(
+            "AWS::Glue::Table",
+            {
+                "CatalogId": "${AWS::AccountId}",
+                "DatabaseName": ref("CatalogDatabase"),
+                "TableInput": _bounded(glue_table_input(name, N.processed_root)),
+            },
+        )
     return out
 
 
@@ -285,7 +275,5 @@ def workgroup() -> dict[str, Any]:
     }
 
 
-def data_resources(repo: Path, ddl_path: Path | None = None) -> dict[str, Any]:
-    return {
-        **storage(), **catalog(repo, ddl_path), **glue_logs(), **glue_job(), **workgroup()
-    }  # fmt: skip
+def data_resources() -> dict[str, Any]:
+    return {**storage(), **catalog(), **glue_logs(), **glue_job(), **workgroup()}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from athena import spark as athena_spark
+from tests import spark_hive as athena_spark
 from athena.catalog import load_query
 from athena.ddl import DATABASE
 from tests.output import partition_files

@@ -16,6 +16,8 @@ from cfnlint.api import lint_all
 from openapi_spec_validator import validate as validate_openapi
 from parliament import analyze_policy_string
 
+from athena.catalog import DATABASE
+from athena.ddl import DDL_PATH, PLACEHOLDER, glue_table_input
 from deploy import flow
 from deploy.apigw import PAGE_ROUTES, unsupported_schema_keywords
 from deploy.config import WORKER_TYPES, ConfigError, DeployConfig
@@ -27,6 +29,7 @@ from deploy.policies import queue_policy, roles, tls_only_bucket_policy, topic_p
 from deploy.template import BOOTSTRAP_PATH, TEMPLATE_PATH, build_bootstrap, build_template, render
 from deploy.template_app import API_QUERY_TIMEOUT, API_TIMEOUT
 from lambdas import steps
+from transforms.tables import PUBLIC_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -295,20 +298,21 @@ def test_the_job_and_every_projection_read_the_one_first_order_date(template: di
         DeployConfig(first_order_date="1999-12-31")
 
 
-def test_tables_take_their_formats_and_locations_from_the_ddl(tmp_path: Path):
-    ddl = tmp_path / "ddl.sql"
-    ddl.write_text(SYMLINK_DDL)
-    (table,) = [s for s in parse_ddl(SYMLINK_DDL, "s3://b", "duffbeer") if s.kind == "table"]
-    assert table.table_input is not None
-    sd = table.table_input["StorageDescriptor"]
+def test_the_stacks_tables_are_what_athena_stores_for_the_ddl():
+    """The template builds each Glue table from transforms/tables.py (athena.ddl); athena/
+    ddl.sql says the same in SQL. Parsed as Athena would store it (deploy/ddl.py, sqlglot),
+    each statement gives exactly the template's table."""
+    root = "s3://bucket"
+    parsed = parse_ddl(
+        DDL_PATH.read_text(encoding="utf-8").replace(PLACEHOLDER, root), root, DATABASE
+    )
+    tables = {st.name: st.table_input for st in parsed if st.kind == "table"}
+    assert sorted(tables) == sorted(PUBLIC_TABLES)
+    for name, table_input in tables.items():
+        assert table_input == glue_table_input(name, root), name
+    sd = glue_table_input("orders", root)["StorageDescriptor"]
     assert sd["InputFormat"] == "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
-    assert sd["Location"] == "s3://b/orders/_manifest/"
-    generated = build_template(ddl_path=ddl)["Resources"]["TableOrders"]["Properties"]
-    sd = generated["TableInput"]["StorageDescriptor"]
-    assert sd["OutputFormat"] == "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-    assert sd["Location"] == {"Fn::Sub": "s3://${ProcessedBucketName}/orders/_manifest/"}
-    template_prop = generated["TableInput"]["Parameters"]["storage.location.template"]
-    assert template_prop["Fn::Sub"].endswith("order_date=${!order_date}/channel=${!channel}/")
+    assert sd["Location"] == "s3://bucket/orders/_manifest/"
 
 
 # --- one failure, one alert -------------------------------------------------------------
