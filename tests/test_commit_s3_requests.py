@@ -102,6 +102,7 @@ def sweep_requests(s3: Any, prefix: str, files: int) -> Counter[str]:
 
 
 def test_a_sweep_does_not_list_every_file_a_live_commit_holds(s3: Any) -> None:
-    """docs/performance.md, "The sweep": a live commit folder costs one listing page, found
-    at its first data file, however many files it holds (one S3 page lists 1,000)."""
+    """docs/performance.md, "The settings the job runs with": a live commit folder costs one
+    listing page, found at its first data file, however many files it holds (one S3 page
+    lists 1,000)."""
     assert sweep_requests(s3, "few", files=1) == sweep_requests(s3, "many", files=1_001)
