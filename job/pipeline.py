@@ -119,9 +119,7 @@ class Run:
         finally:
             self.release()
 
-    def load_readable(
-        self, files: list[InputFile]
-    ) -> tuple[list[FileEntry], list[TableWrite]]:
+    def load_readable(self, files: list[InputFile]) -> tuple[list[FileEntry], list[TableWrite]]:
         """Load the files; a file that fails while Spark reads it (gone since the listing,
         a read error) is rejected as unreadable and the others are loaded again."""
         while True:

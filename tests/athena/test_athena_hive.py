@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from tests import spark_hive as athena_spark
 from athena.catalog import load_query
 from athena.ddl import DATABASE
+from tests import spark_hive as athena_spark
 from tests.output import partition_files
 from transforms.tables import PUBLIC_TABLES as TABLES
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import SparkSession
 
-from tests import spark_hive as athena_spark
 from athena.catalog import ParamValue, default_values, load_query, query_names
 from athena.local import LocalAthena, QueryResult
+from tests import spark_hive as athena_spark
 from tests.oracle import QUERIES, SAMPLE_TODAY, Lines, Row
 
 EXPECTED = QUERIES
