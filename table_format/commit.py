@@ -155,8 +155,8 @@ class TableStore:
         """Relative paths of the partitions that have a manifest (below ``prefix``, if given)."""
         base = manifest_root(root) + (f"/{prefix}" if prefix else "")
         found = []
-        for info in self.storage.list_files(base):
-            relative = info.path.split(f"/{MANIFEST_DIR}/", 1)[1]
+        for path in self.storage.list_paths(base):
+            relative = path.split(f"/{MANIFEST_DIR}/", 1)[1]
             if relative.endswith(f"/{MANIFEST_NAME}"):
                 found.append(relative[: -len(MANIFEST_NAME) - 1])
         return sorted(found)
@@ -169,10 +169,10 @@ class TableStore:
         for write in writes:
             marker = f"/{DATA_DIR}/{commit_id}/"
             new_files: dict[str, list[str]] = defaultdict(list)
-            for info in self.storage.list_files(data_dir(write.root, commit_id)):
-                relative = info.path.split(marker, 1)[1]  # whatever form the scheme takes
+            for path in self.storage.list_paths(data_dir(write.root, commit_id)):
+                relative = path.split(marker, 1)[1]  # whatever form the scheme takes
                 if is_data_file(relative):
-                    new_files[relative.rsplit("/", 1)[0]].append(info.path)
+                    new_files[relative.rsplit("/", 1)[0]].append(path)
             expected = write.relative_paths()
             stray = sorted(set(new_files) - set(expected))
             if stray:
@@ -194,14 +194,18 @@ class TableStore:
         self.storage.write_text(f"{self.log_dir}/{record.commit_id}{RECORD}", record.to_json())
 
     def apply(self, record: CommitRecord) -> None:
-        """Point every touched partition at its new files; idempotent."""
-        for entry in record.tables.values():
-            for relative, partition in sorted(entry["partitions"].items()):
-                target = manifest_path(entry["root"], relative)
-                if partition["files"]:
-                    self.storage.write_text(target, render_manifest(partition["files"]))
-                else:
-                    self.storage.delete(target)
+        """Point every touched partition at its new files (a partition left empty loses
+        its manifest), all manifests in one batch; idempotent."""
+        self.storage.replace_texts(
+            [
+                (
+                    manifest_path(entry["root"], relative),
+                    render_manifest(partition["files"]) if partition["files"] else None,
+                )
+                for entry in record.tables.values()
+                for relative, partition in sorted(entry["partitions"].items())
+            ]
+        )
         self.storage.write_text(f"{self.log_dir}/{record.commit_id}{APPLIED}", "")
 
     def is_committed(self, commit_id: str) -> bool:

@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,15 @@ class Storage:
             )
         return sorted(found, key=lambda f: f.path)
 
+    def list_paths(self, uri: str) -> list[str]:
+        """The paths of every file below a folder, in path order; none if missing. A commit's
+        listing: only the names, so a few round trips per file through Py4J instead of
+        ``list_files``' eight, and none for local files (read with ``os.walk``, as Hadoop's
+        local file system lists them: its checksum files ``.<name>.crc`` left out)."""
+        if uri.startswith("file:"):
+            return sorted(f"file:{path}" for path in _local_files(local_path(uri)))
+        return sorted(str(status.getPath().toString()) for status in self._statuses(uri))
+
     def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
         """Whether any file below a folder has a URI ``accept`` takes; stops at the first, so
         a check costs one listing page, not a listing of every file."""
@@ -118,10 +128,17 @@ class Storage:
         return self._read(uri)
 
     def read_texts(self, uris: Sequence[str]) -> list[str | None]:
-        """Many small files' texts (None where missing): one storage call for the batch."""
-        return [self._read(uri) for uri in uris]
+        """Many small files' texts (None where missing): one storage call for the batch,
+        its reads ``SMALL_FILES_AT_ONCE`` at a time."""
+        return in_parallel(self._read, uris)
 
     def _read(self, uri: str) -> str | None:
+        if uri.startswith("file:"):
+            try:
+                with open(local_path(uri), encoding="utf-8") as handle:
+                    return handle.read()
+            except FileNotFoundError:
+                return None
         path = self._path(uri)
         fs = self._fs(path)
         if not fs.exists(path):
@@ -185,6 +202,21 @@ class Storage:
             .parquet(uri)
         )
 
+    def replace_texts(self, changes: Sequence[tuple[str, str | None]]) -> None:
+        """Many small files replaced (``write_text``) or deleted (text None), each in one
+        atomic step, ``SMALL_FILES_AT_ONCE`` at a time: one storage call for the batch. If it
+        fails part-way, any of them may have taken effect (a commit's apply is redone whole
+        from its record, so the order does not matter)."""
+
+        def change(item: tuple[str, str | None]) -> None:
+            uri, text = item
+            if text is None:
+                self.delete(uri)
+            else:
+                self.write_text(uri, text)
+
+        in_parallel(change, changes)
+
     def delete(self, uri: str) -> None:
         """Delete a file or a folder with everything below it; nothing if missing."""
         path = self._path(uri)
@@ -198,6 +230,31 @@ class Storage:
 
 
 S3_SCHEMES = ("s3", "s3a", "s3n")
+# Small files (manifests) read or written at once: each is a few driver round trips through
+# Py4J, and a request on S3, so a commit of thousands of partitions waits on latency, not on
+# work (docs/performance.md).
+SMALL_FILES_AT_ONCE = 16
+
+
+def _local_files(folder: str) -> Iterator[str]:
+    """Every file below ``folder`` (or the file itself), Hadoop's checksum files left out."""
+    if os.path.isfile(folder):
+        yield folder
+        return
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            if not (name.startswith(".") and name.endswith(".crc")):
+                yield os.path.join(parent, name)
+
+
+def in_parallel(call: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``call`` on every item, ``SMALL_FILES_AT_ONCE`` at a time; results in item order. On
+    an error, the calls not yet started are not run, and the error is raised once the
+    started ones have ended."""
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(SMALL_FILES_AT_ONCE, len(items))) as pool:
+        return list(pool.map(call, items))
 
 
 def _temporary_copy(target: str, text: str) -> str:

@@ -24,6 +24,8 @@ STORAGE_CALLS = tuple(
     for name, member in inspect.getmembers(Storage, inspect.isfunction)
     if not name.startswith("_")
 )
+# Batches whose items are storage calls of their own here (``FaultyStorage.replace_texts``).
+BATCHES = ("replace_texts",)
 
 
 # Calls that change storage: a crash right after one of them is a state of its own.
@@ -52,6 +54,18 @@ class FaultyStorage(Storage):
             raise SimulatedCrash(f"killed after storage call {self.fail_at} ({name})")
         return result
 
+    def replace_texts(self, changes: Any) -> None:
+        """The batch is a call (failing it fails every item), then each item is one: a
+        failure can fall between any two of them. Storage runs the items in parallel, in any
+        order; here they run in the order given, so the sweep fails the batch after each
+        of its items in turn (a commit's apply is redone whole, whichever items took effect)."""
+        self._call("replace_texts", lambda: None)
+        for uri, text in changes:
+            if text is None:
+                self.delete(uri)
+            else:
+                self.write_text(uri, text)
+
 
 def _wrap(name: str) -> Callable[..., Any]:
     original = getattr(Storage, name)
@@ -64,4 +78,5 @@ def _wrap(name: str) -> Callable[..., Any]:
 
 
 for _name in STORAGE_CALLS:
-    setattr(FaultyStorage, _name, _wrap(_name))
+    if _name not in BATCHES:
+        setattr(FaultyStorage, _name, _wrap(_name))

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from table_format.storage import FileInfo
+from table_format.storage import FileInfo, in_parallel
 
 
 class S3Storage:
@@ -39,6 +39,9 @@ class S3Storage:
                 modified = item["LastModified"].astimezone(dt.UTC).replace(tzinfo=None)
                 found.append(FileInfo(f"s3://{bucket}/{item['Key']}", item["Size"], modified))
         return sorted(found, key=lambda f: f.path)
+
+    def list_paths(self, uri: str) -> list[str]:
+        return [info.path for info in self.list_files(uri)]
 
     def has_file(self, uri: str, accept: Callable[[str], bool]) -> bool:
         bucket, key = self._split(uri)
@@ -72,7 +75,7 @@ class S3Storage:
         return str(body.decode("utf-8"))
 
     def read_texts(self, uris: Sequence[str]) -> list[str | None]:
-        return [self.read_text(uri) for uri in uris]
+        return in_parallel(self.read_text, uris)
 
     def write_text(self, uri: str, text: str) -> None:
         bucket, key = self._split(uri)
@@ -81,6 +84,16 @@ class S3Storage:
     def delete(self, uri: str) -> None:
         bucket, key = self._split(uri)
         self.client.delete_object(Bucket=bucket, Key=key)
+
+    def replace_texts(self, changes: Sequence[tuple[str, str | None]]) -> None:
+        """As Storage.replace_texts: the same requests, several at once (boto3's clients
+        are thread-safe)."""
+
+        def change(item: tuple[str, str | None]) -> None:
+            uri, text = item
+            self.delete(uri) if text is None else self.write_text(uri, text)
+
+        in_parallel(change, changes)
 
     def delete_files(self, uris: Sequence[str]) -> None:
         for uri in uris:
