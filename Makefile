@@ -174,7 +174,7 @@ sql: setup ## Athena SQL (DuckDB) over the local output: make sql Q="SELECT …"
 	@$(PY) -m athena sql --output $(OUTPUT) $(if $(DUCKDB),--duckdb) $(if $(Q),-c "$$Q" --format $(or $(FORMAT),table))
 
 .PHONY: ddl
-ddl: setup ## Regenerate athena/ddl.sql from transforms/schemas.py (LOCATION=s3://… prints it rendered instead)
+ddl: setup ## Regenerate athena/ddl.sql from transforms/tables.py (LOCATION=s3://… prints it rendered instead)
 	@$(PY) -m athena.ddl $(if $(LOCATION),--location $(LOCATION),--write)
 
 # --- AWS (docs/aws.md) ---------------------------------------------------------------

@@ -111,7 +111,7 @@ TBLPROPERTIES (
   'projection.order_date.interval.unit' = 'DAYS'
 );
 
--- rejected_orders: one row per rejected input row, raw values as read
+-- rejected_orders: one row per rejected input record, raw values as read
 CREATE EXTERNAL TABLE IF NOT EXISTS duffbeer.rejected_orders (
   order_id string,
   client_id string,
@@ -124,6 +124,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS duffbeer.rejected_orders (
   reject_reason string,
   reject_reasons array<string>,
   source_file string,
+  source_record bigint,
   ingested_at timestamp
 )
 PARTITIONED BY (

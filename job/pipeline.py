@@ -29,10 +29,10 @@ from table_format.lease import WriterLease
 from table_format.storage import Storage
 from table_format.table_io import read_current, read_files, read_written
 from transforms.core import touched_partitions, upsert_orders
+from transforms.marts import MARTS
 from transforms.rejected import merge_rejected
-from transforms.schemas import ORDER_DATE
 from transforms.staging import kept_for_run, latest_lines, rejected_rows, stage_orders
-from transforms.tables import MARTS, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
+from transforms.tables import ORDER_DATE, ORDERS, ORDERS_KEY_INDEX, REJECTED_ORDERS, TABLES, Table
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class Run:
             located.unpersist()
         dates = sorted({ORDERS.value(v, ORDER_DATE) for v in orders.partitions})
         self.write_marts(orders, dates)
-        marts = [TableWrite(m, self.roots[m.name], tuple((d,) for d in dates)) for m in MARTS]
+        marts = [TableWrite(m, self.roots[m.name], tuple((d,) for d in dates)) for m, _ in MARTS]
         return [orders, index_write, *marts]
 
     def write_orders(self, incoming: DataFrame, touched: list[PartitionValues]) -> TableWrite:
@@ -225,10 +225,9 @@ class Run:
         # Not cached: each mart reads only its columns of these Parquet files, which costs
         # less than building a cache of every row (docs/performance.md).
         day_orders = rewritten.unionByName(self.current(ORDERS, untouched))
-        for mart in MARTS:
-            assert mart.build is not None
+        for mart, build in MARTS:
             self.storage.write_frame(
-                day_orders.transform(mart.build), self.new_files(mart), mart.partitions
+                day_orders.transform(build), self.new_files(mart), mart.partitions
             )
 
     def write_rejected(self, staged: DataFrame, files: list[InputFile]) -> TableWrite:

@@ -32,7 +32,7 @@ from job.errors import full_text, one_line
 from job.records import read_records, scan_quotes
 from table_format.frames import empty_frame
 from table_format.storage import FileInfo, Storage, spark_paths
-from transforms.schemas import RAW_ORDERS_SCHEMA
+from transforms.staging import RAW_ORDERS_SCHEMA
 from transforms.versions import upload_time
 
 LINE_OPTIONS = {

@@ -131,10 +131,12 @@ def read_records(
         frame.select(
             *names,
             (F.input_file_name() if source is None else source).alias("source_file"),
-            F.monotonically_increasing_id().alias("source_row_id"),
             is_blank.alias("_blank"),
         )
         .where(~F.col("_blank"))
+        # Taken after the blank records are gone, as on the line path (whose parser skips
+        # them): a file's ids within one read partition are consecutive.
+        .select("*", F.monotonically_increasing_id().alias("source_row_id"))
         .select("*", position.alias("_position"), is_last.alias("_last"))
         .where(F.col("_position") > 1)  # the header
         .select(

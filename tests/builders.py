@@ -11,7 +11,8 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from tests.output import table_frame
-from transforms.schemas import ORDERS_SCHEMA, RAW_ORDERS_SCHEMA
+from transforms.staging import RAW_ORDERS_SCHEMA
+from transforms.tables import ORDERS
 
 RUN_DATE = dt.date(2026, 11, 28)
 INGESTED_AT = dt.datetime(2026, 11, 28, 6, 0, 0)
@@ -62,11 +63,11 @@ def order_row(**changes: Any) -> tuple[Any, ...]:
     }
     if row["line_total"] is None:
         row["line_total"] = (row["unit_price"] * row["quantity"]).quantize(Decimal("0.01"))
-    return tuple(row[f] for f in ORDERS_SCHEMA.fieldNames())
+    return tuple(row[f] for f in ORDERS.schema.fieldNames())
 
 
 def orders_frame(spark: SparkSession, *rows: tuple[Any, ...]) -> DataFrame:
-    return spark.createDataFrame(list(rows), ORDERS_SCHEMA)
+    return spark.createDataFrame(list(rows), ORDERS.schema)
 
 
 def read_output_table(spark: SparkSession, output_dir: Path | str, table_name: str) -> DataFrame:

@@ -21,7 +21,7 @@ from transforms.core import (
     touched_partitions,
     upsert_orders,
 )
-from transforms.schemas import KEY_INDEX_SCHEMA
+from transforms.tables import ORDERS_KEY_INDEX
 from transforms.versions import upload_time
 
 LATER = dt.datetime(2026, 11, 29, 6, 0, 0)
@@ -115,7 +115,9 @@ def test_source_modified_at_is_the_files_upload_time(spark: SparkSession) -> Non
 
 
 def index_frame(spark: SparkSession, orders: DataFrame) -> DataFrame:
-    return spark.createDataFrame(orders.transform(key_index_rows).collect(), KEY_INDEX_SCHEMA)
+    return spark.createDataFrame(
+        orders.transform(key_index_rows).collect(), ORDERS_KEY_INDEX.schema
+    )
 
 
 def test_key_index_buckets_are_in_range_and_stable(spark: SparkSession) -> None:

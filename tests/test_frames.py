@@ -8,7 +8,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 from table_format.frames import empty_frame, literal_frame
-from transforms.schemas import REJECTED_ORDERS_SCHEMA
+from transforms.tables import REJECTED_ORDERS
 
 SCHEMA = T.StructType(
     [T.StructField("order_date", T.DateType()), T.StructField("channel", T.StringType())]
@@ -26,9 +26,9 @@ def test_literal_frame_holds_the_rows_with_the_schema_types(spark: SparkSession)
 
 
 def test_empty_frame_has_every_column_and_type_and_no_rows(spark: SparkSession) -> None:
-    frame = empty_frame(spark, REJECTED_ORDERS_SCHEMA)
+    frame = empty_frame(spark, REJECTED_ORDERS.schema)
     assert [(f.name, f.dataType) for f in frame.schema] == [
-        (f.name, f.dataType) for f in REJECTED_ORDERS_SCHEMA
+        (f.name, f.dataType) for f in REJECTED_ORDERS.schema
     ]
     assert frame.count() == 0
     assert literal_frame(spark, [], SCHEMA).count() == 0

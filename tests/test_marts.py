@@ -19,11 +19,7 @@ from transforms.marts import (
     sales_by_client,
     sales_by_product_channel,
 )
-from transforms.schemas import (
-    ORDER_STATUS_DAILY_SCHEMA,
-    SALES_BY_CLIENT_SCHEMA,
-    SALES_BY_PRODUCT_CHANNEL_SCHEMA,
-)
+from transforms.tables import ORDER_STATUS_DAILY, SALES_BY_CLIENT, SALES_BY_PRODUCT_CHANNEL
 
 DAY = dt.date(2026, 11, 20)
 
@@ -58,7 +54,7 @@ def test_sales_by_client_counts_orders_but_sums_only_net_sales(
 ) -> None:
     expected = spark.createDataFrame(
         [("C001", 2, 3, Decimal("25.50"), DAY), ("C002", 1, 0, Decimal("0.00"), DAY)],
-        SALES_BY_CLIENT_SCHEMA,
+        SALES_BY_CLIENT.schema,
     )
     assert_df_equality(
         sales_by_client(orders), expected, ignore_row_order=True, ignore_nullable=True
@@ -74,7 +70,7 @@ def test_sales_by_product_channel_nets_out_cancelled_and_returned(
             ("online", "P2", 1, 1, Decimal("5.50"), DAY),
             ("store", "P1", 1, 0, Decimal("0.00"), DAY),
         ],
-        SALES_BY_PRODUCT_CHANNEL_SCHEMA,
+        SALES_BY_PRODUCT_CHANNEL.schema,
     )
     assert_df_equality(
         sales_by_product_channel(orders), expected, ignore_row_order=True, ignore_nullable=True
@@ -88,7 +84,7 @@ def test_order_status_daily_counts_every_line(spark: SparkSession, orders: DataF
             ("online", "cancelled", 1, 1, 4, Decimal("40.00"), DAY),
             ("store", "returned", 1, 1, 1, Decimal("10.00"), DAY),
         ],
-        ORDER_STATUS_DAILY_SCHEMA,
+        ORDER_STATUS_DAILY.schema,
     )
     assert_df_equality(
         order_status_daily(orders), expected, ignore_row_order=True, ignore_nullable=True

@@ -9,7 +9,7 @@ from pyspark.sql import SparkSession
 
 from tests.builders import RUN_DATE
 from transforms.rejected import merge_rejected
-from transforms.schemas import REJECTED_ORDERS_SCHEMA
+from transforms.tables import REJECTED_ORDERS
 
 FIRST = dt.datetime(2026, 11, 28, 6, 0)
 AGAIN = dt.datetime(2026, 11, 28, 9, 0)
@@ -28,6 +28,7 @@ def _reject(source_file: str, order_id: str, at: dt.datetime) -> tuple:
         "unknown_channel",
         ["unknown_channel"],
         source_file,
+        1,
         at,
         RUN_DATE,
     )
@@ -38,13 +39,13 @@ def test_rerun_of_same_file_replaces_its_rejects_and_keeps_first_ingested_at(
 ) -> None:
     existing = spark.createDataFrame(
         [_reject("file:///a.csv", "O1", FIRST), _reject("file:///b.csv", "O2", FIRST)],
-        REJECTED_ORDERS_SCHEMA,
+        REJECTED_ORDERS.schema,
     )
     run_files = spark.createDataFrame([("file:///a.csv",)], "source_file string")
-    new = spark.createDataFrame([_reject("file:///a.csv", "O1", AGAIN)], REJECTED_ORDERS_SCHEMA)
+    new = spark.createDataFrame([_reject("file:///a.csv", "O1", AGAIN)], REJECTED_ORDERS.schema)
     expected = spark.createDataFrame(
         [_reject("file:///b.csv", "O2", FIRST), _reject("file:///a.csv", "O1", FIRST)],
-        REJECTED_ORDERS_SCHEMA,
+        REJECTED_ORDERS.schema,
     )
     assert_df_equality(
         new.transform(merge_rejected, existing=existing, run_files=run_files),
@@ -56,10 +57,10 @@ def test_rerun_of_same_file_replaces_its_rejects_and_keeps_first_ingested_at(
 
 def test_file_fixed_on_resend_loses_its_old_rejects(spark: SparkSession) -> None:
     existing = spark.createDataFrame(
-        [_reject("file:///a.csv", "O1", FIRST)], REJECTED_ORDERS_SCHEMA
+        [_reject("file:///a.csv", "O1", FIRST)], REJECTED_ORDERS.schema
     )
     run_files = spark.createDataFrame([("file:///a.csv",)], "source_file string")
-    new = spark.createDataFrame([], REJECTED_ORDERS_SCHEMA)
+    new = spark.createDataFrame([], REJECTED_ORDERS.schema)
     assert new.transform(merge_rejected, existing=existing, run_files=run_files).count() == 0
 
 
@@ -67,13 +68,13 @@ def test_a_first_seen_files_rejects_join_the_others_with_their_own_ingested_at(
     spark: SparkSession,
 ) -> None:
     existing = spark.createDataFrame(
-        [_reject("file:///b.csv", "O2", FIRST)], REJECTED_ORDERS_SCHEMA
+        [_reject("file:///b.csv", "O2", FIRST)], REJECTED_ORDERS.schema
     )
     run_files = spark.createDataFrame([("file:///c.csv",)], "source_file string")
-    new = spark.createDataFrame([_reject("file:///c.csv", "O3", AGAIN)], REJECTED_ORDERS_SCHEMA)
+    new = spark.createDataFrame([_reject("file:///c.csv", "O3", AGAIN)], REJECTED_ORDERS.schema)
     expected = spark.createDataFrame(
         [_reject("file:///b.csv", "O2", FIRST), _reject("file:///c.csv", "O3", AGAIN)],
-        REJECTED_ORDERS_SCHEMA,
+        REJECTED_ORDERS.schema,
     )
     assert_df_equality(
         new.transform(merge_rejected, existing=existing, run_files=run_files),

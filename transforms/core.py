@@ -20,11 +20,11 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from contract.orders import ORDER_KEY
-from transforms.schemas import KEY_INDEX_SCHEMA, ORDERS_PARTITIONS, ORDERS_SCHEMA
+from transforms.tables import ORDERS, ORDERS_KEY_INDEX
 from transforms.versions import is_newer_or_same, newest_first, version
 
-ORDERS_COLUMNS = tuple(ORDERS_SCHEMA.fieldNames())
-KEY_INDEX_COLUMNS = tuple(KEY_INDEX_SCHEMA.fieldNames())
+ORDERS_COLUMNS = tuple(ORDERS.schema.fieldNames())
+KEY_INDEX_COLUMNS = tuple(ORDERS_KEY_INDEX.schema.fieldNames())
 # What makes two versions of a line the same version (everything but when it arrived).
 VERSION_COLUMNS = tuple(c for c in ORDERS_COLUMNS if c != "ingested_at")
 # Buckets of the key index: a run reads at most this many small files to find moves.
@@ -67,8 +67,8 @@ def touched_partitions(incoming: DataFrame, *, index: DataFrame) -> DataFrame:
     (``index``: key-index entries of the incoming keys, e.g. their ``located_keys``)."""
     living = index.transform(located_keys, incoming=incoming)
     return (
-        incoming.select(*ORDERS_PARTITIONS)
-        .unionByName(living.select(*ORDERS_PARTITIONS))
+        incoming.select(*ORDERS.partitions)
+        .unionByName(living.select(*ORDERS.partitions))
         .distinct()
     )
 
@@ -99,7 +99,7 @@ def key_index_rows(orders: DataFrame) -> DataFrame:
     """The key-index entries of ``orders`` rows: key, partition, version, bucket."""
     return orders.select(
         *ORDER_KEY,
-        *ORDERS_PARTITIONS,
+        *ORDERS.partitions,
         "source_modified_at",
         "source_file",
         key_bucket(F.col("order_id"), F.col("product_id")).alias("key_bucket"),

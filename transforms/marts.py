@@ -7,13 +7,21 @@ Net sales (``units``, ``revenue``) leave out cancelled and returned lines;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Final
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from contract.orders import NON_SALE_STATUSES
-from transforms.schemas import AMOUNT
+from transforms.tables import (
+    AMOUNT,
+    ORDER_STATUS_DAILY,
+    SALES_BY_CLIENT,
+    SALES_BY_PRODUCT_CHANNEL,
+    Table,
+)
 
 # The largest magnitude AMOUNT (decimal(18,2)) holds.
 MAX_AMOUNT = Decimal(10) ** (AMOUNT.precision - AMOUNT.scale) - Decimal(10) ** -AMOUNT.scale
@@ -85,3 +93,12 @@ def order_status_daily(orders: DataFrame) -> DataFrame:
         )
         .select("channel", "status", "order_count", "line_count", "units", "amount", "order_date")
     )
+
+
+# The daily marts and their builds (orders rows -> mart rows), rebuilt for every order_date
+# a run touches. Adding one: its Table in transforms/tables.py, its build here.
+MARTS: Final[tuple[tuple[Table, Callable[[DataFrame], DataFrame]], ...]] = (
+    (SALES_BY_CLIENT, sales_by_client),
+    (SALES_BY_PRODUCT_CHANNEL, sales_by_product_channel),
+    (ORDER_STATUS_DAILY, order_status_daily),
+)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.schemas import REJECTED_ORDERS_SCHEMA
+from transforms.tables import REJECTED_ORDERS
 
-REJECTED_COLUMNS = tuple(REJECTED_ORDERS_SCHEMA.fieldNames())
+REJECTED_COLUMNS = tuple(REJECTED_ORDERS.schema.fieldNames())
 
 
 def merge_rejected(

@@ -9,13 +9,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Final
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from contract.orders import DUPLICATE_KEY, FIRST_ORDER_DATE, ORDER_KEY, REQUIRED_COLUMNS
 from transforms.rules import failed_reasons, parsed_values, row_rules
 from transforms.versions import newest_first
+
+# What the reader hands to staging: one row per record (a record may span several lines,
+# blank lines are not records), the required columns as raw strings, plus lineage:
+# - source_row_id: increases with the record's position within its file (the first record
+#   has the smallest), on both read paths; comparable only within one file, not
+#   consecutive (Spark's monotonically_increasing_id, taken as the file is read).
+# - source_modified_at: the file's upload time, the version of each of its lines
+#   (transforms.versions).
+# - read_error: a reason the reader found in the record itself (contract.READ_REASONS),
+#   null for a well-formed record.
+RAW_ORDERS_SCHEMA: Final = T.StructType(
+    [T.StructField(name, T.StringType(), True) for name in REQUIRED_COLUMNS]
+    + [
+        T.StructField("source_file", T.StringType(), True),
+        T.StructField("source_modified_at", T.TimestampType(), True),
+        T.StructField("source_delimiter", T.StringType(), True),
+        T.StructField("source_row_id", T.LongType(), True),
+        T.StructField("read_error", T.StringType(), True),
+    ]
+)
 
 # Parsed once by the rules, reused for the typed output (dropped by ``with_typed_values``).
 PARSED_COLUMNS = {"quantity": "_quantity", "unit_price": "_unit_price", "order_date": "_order_date"}
@@ -145,11 +167,11 @@ def stage_orders(
 
 def kept_for_run(staged: DataFrame) -> DataFrame:
     """What a run keeps (caches) of its staged rows: raw values only where a row is rejected
-    (only quarantine reads them), no row ids. Halves the cached size of a valid row."""
+    (only quarantine reads them). Halves the cached size of a valid row."""
     is_rejected = F.col("reject_reason").isNotNull()
     return staged.select(
         F.when(is_rejected, F.col("raw")).alias("raw"),
-        *[c for c in STAGED_COLUMNS if c not in ("raw", "source_row_id")],
+        *[c for c in STAGED_COLUMNS if c != "raw"],
     )
 
 
@@ -176,17 +198,66 @@ def latest_lines(staged: DataFrame) -> DataFrame:
     return staged.where(F.col("is_latest")).transform(valid_lines)
 
 
+# ``source_row_id`` is Spark's monotonically_increasing_id: the read partition's index in
+# the upper 31 bits, the row's number within that partition in the lower 33 (pyspark's
+# ``monotonically_increasing_id`` documentation). Both read paths take it after blank
+# records and headers are gone, so a file's ids within one partition are consecutive.
+_ROW_BITS = 33
+
+
+def _read_piece(row_id: Column) -> Column:
+    return F.shiftright(row_id, _ROW_BITS)
+
+
+def _number_in_piece(row_id: Column) -> Column:
+    return row_id.bitwiseAND(F.lit((1 << _ROW_BITS) - 1))
+
+
+def source_records(staged: DataFrame) -> DataFrame:
+    """``source_record``, each row's position among its file's records (1 for the first
+    record after the header): its number within its read piece plus the records of the
+    file's earlier pieces. One small aggregate per (file, piece), no sort of the rows."""
+    row_id = F.col("source_row_id")
+    pieces = staged.groupBy("source_file", _read_piece(row_id).alias("_piece")).agg(
+        F.count(F.lit(1)).alias("_records"), F.min(_number_in_piece(row_id)).alias("_first")
+    )
+    earlier = (
+        Window.partitionBy("source_file")
+        .orderBy("_piece")
+        .rowsBetween(Window.unboundedPreceding, -1)
+    )
+    offsets = pieces.select(
+        "source_file",
+        "_piece",
+        (F.coalesce(F.sum("_records").over(earlier), F.lit(0)) - F.col("_first") + 1).alias(
+            "_offset"
+        ),
+    )
+    return (
+        staged.withColumn("_piece", _read_piece(row_id))
+        .join(F.broadcast(offsets), on=["source_file", "_piece"], how="left")
+        .withColumn("source_record", _number_in_piece(row_id) + F.col("_offset"))
+        .drop("_piece", "_offset")
+    )
+
+
 def rejected_rows(ingest_date: dt.date) -> Callable[[DataFrame], DataFrame]:
-    """Rejected rows with their raw values, in the ``rejected_orders`` column order."""
+    """Rejected rows with their raw values and record numbers, in the ``rejected_orders``
+    column order (``staged``: every row of the run, which the record numbers count)."""
 
     def _rejected(staged: DataFrame) -> DataFrame:
-        return staged.where(F.col("reject_reason").isNotNull()).select(
-            *[F.col(f"raw.{c}").alias(c) for c in REQUIRED_COLUMNS],
-            "reject_reason",
-            "reject_reasons",
-            "source_file",
-            "ingested_at",
-            F.lit(ingest_date).alias("ingest_date"),
+        return (
+            staged.transform(source_records)
+            .where(F.col("reject_reason").isNotNull())
+            .select(
+                *[F.col(f"raw.{c}").alias(c) for c in REQUIRED_COLUMNS],
+                "reject_reason",
+                "reject_reasons",
+                "source_file",
+                "source_record",
+                "ingested_at",
+                F.lit(ingest_date).alias("ingest_date"),
+            )
         )
 
     return _rejected

@@ -111,7 +111,7 @@ def test_packaged_api_lambda_serves_athena_and_s3_run_reports(
 def test_package_holds_the_named_queries_but_not_pyspark_modules() -> None:
     names: Any = zipfile.ZipFile(io.BytesIO(api_zip(REPO, None))).namelist()
     assert {"athena/catalog.py", "athena/queries/orders_by_client.sql"} <= set(names)
-    assert "athena/local.py" not in names and "transforms/schemas.py" not in names
+    assert "athena/local.py" not in names and "transforms/tables.py" not in names
 
 
 STATIC = REPO / "api" / "static"

@@ -234,8 +234,8 @@ def test_packages_are_reproducible_and_hold_only_what_each_runtime_needs(api_dep
         and "lambdas/batcher.py" in names
         and "contract/orders.py" in names
     )
-    assert "transforms/schemas.py" not in names  # no PySpark import in the Lambda
-    assert "transforms/schemas.py" in zipfile.ZipFile(io.BytesIO(job_zip(REPO))).namelist()
+    assert "transforms/tables.py" not in names  # no PySpark import in the Lambda
+    assert "transforms/tables.py" in zipfile.ZipFile(io.BytesIO(job_zip(REPO))).namelist()
     api_names = zipfile.ZipFile(io.BytesIO(api_zip(REPO, api_dependencies))).namelist()
     assert "vendored_pkg/__init__.py" in api_names and "api/__init__.py" in api_names
 
