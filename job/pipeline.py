@@ -141,6 +141,9 @@ class Run:
             self.storage.delete(data_dir(root, self.commit_id))
 
     def load(self, files: list[InputFile]) -> tuple[list[FileEntry], list[TableWrite]]:
+        if not any(f.status == FILE_OK for f in files):
+            # Nothing to read: no table changes (an empty upload folder costs no Spark job).
+            return self.report_files(files, []), []
         staged = (
             read_raw_orders(self.spark, files)
             .transform(
@@ -162,10 +165,13 @@ class Run:
             ]
         finally:
             staged.unpersist()
+        return self.report_files(files, counts), writes
+
+    def report_files(self, files: list[InputFile], counts: list[ReasonCount]) -> list[FileEntry]:
         entries = file_entries(files, counts)
         for entry in entries:
             log.info("file result", extra=dict(entry))
-        return entries, writes
+        return entries
 
     def current(self, table: Table, relatives: list[str]) -> DataFrame:
         return read_current(self.spark, self.store, table, self.roots[table.name], relatives)

@@ -12,10 +12,12 @@ to fail, so both sides of a call are covered:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import shutil
+import urllib.parse
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from table_format.storage import Storage
 
@@ -37,11 +39,37 @@ class SimulatedCrash(BaseException):
 
 
 class FaultyStorage(Storage):
-    def __init__(self, spark: SparkSession, fail_at: int | None = None, mode: str = "raise"):
+    """``replay``: the folders a reference run's ``write_frame`` calls wrote, in call order.
+    Given them, the K-th ``write_frame`` copies the K-th folder's files instead of running
+    its Spark job. Only for a run that starts from the reference run's state with its input
+    and clock: its frames are then the reference's, row for row (every transform is a pure
+    function of the input and the tables), and the call is still a storage call that fails
+    like any other. The sweeps use it so that a failure point costs its storage calls, not
+    a Parquet write per table (docs/testing.md)."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        fail_at: int | None = None,
+        mode: str = "raise",
+        replay: Sequence[str] | None = None,
+    ):
         super().__init__(spark)
         self.fail_at, self.mode = fail_at, mode
+        self.replay = replay
         self.calls: list[str] = []
         self.log: list[tuple[str, tuple[Any, ...]]] = []  # (call, its arguments)
+
+    def frames_written(self) -> list[str]:
+        """The target folder of every ``write_frame`` call so far, in order (a ``replay``)."""
+        return [str(args[1]) for name, args in self.log if name == "write_frame"]
+
+    def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
+        if self.replay is None:
+            self._call("write_frame", super().write_frame, frame, uri, columns)
+            return
+        source = self.replay[len(self.frames_written())]
+        self._call("write_frame", _copy_folder, frame, uri, columns, source=source)
 
     def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.calls.append(name)
@@ -77,6 +105,17 @@ def _wrap(name: str) -> Callable[..., Any]:
     return wrapper
 
 
+def _copy_folder(frame: DataFrame, uri: str, columns: Sequence[str], *, source: str) -> None:
+    """What ``Storage.write_frame`` of this frame writes, copied from where it was written."""
+    shutil.copytree(_local(source), _local(uri))
+
+
+def _local(uri: str) -> str:
+    """A local path of a ``file:`` URI as Storage qualifies them (not percent-encoded)."""
+    return urllib.parse.urlparse(uri).path if uri.startswith("file:") else uri
+
+
+# write_frame is wrapped above (it may replay); every other call here.
 for _name in STORAGE_CALLS:
-    if _name not in BATCHES:
+    if _name not in (*BATCHES, "write_frame"):
         setattr(FaultyStorage, _name, _wrap(_name))

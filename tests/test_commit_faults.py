@@ -116,6 +116,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
         "before": snapshot(after_1),
         "expected": snapshot(clean),
         "calls": list(counting.calls),
+        "frames": counting.frames_written(),
         "commit_call": commit_call,
         "applied_call": applied_call,
     }
@@ -141,6 +142,32 @@ def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
     assert rejected == ["O5", "O7"]
     assert len(history["calls"]) > 20
     assert history["calls"][history["commit_call"] - 1] == "write_text"
+
+
+def folder_rows(uri: str) -> list[tuple[str, str]]:
+    """Every row of the Parquet files below a write_frame folder, with its partition path."""
+    root = Path(uri.removeprefix("file:"))
+    return sorted(
+        (str(file.parent.relative_to(root)), repr(sorted(row.items())))
+        for file in root.rglob("*.parquet")
+        for row in pq.read_table(file).to_pylist()
+    )
+
+
+def test_a_run_from_the_same_state_writes_the_frames_the_sweep_replays(
+    spark: SparkSession, tmp_path: Path, history: dict
+) -> None:
+    """The sweep's failing runs copy the clean batch-2 run's Parquet output instead of
+    writing it (tests/faults.py, ``replay``). That is sound only if such a run, from batch
+    1's tables with batch 2 and the same clock, writes those very rows: run it for real."""
+    output = copy_output(history["after_1"], tmp_path / "again")
+    counting = FaultyStorage(spark)
+    run(history["batch_2"], output, "batch-2-again", counting)
+    again = counting.frames_written()
+    assert len(again) == len(history["frames"]) >= 5
+    for mine, replayed in zip(again, history["frames"], strict=True):
+        assert Path(mine).parent.parent.name == Path(replayed).parent.parent.name  # the table
+        assert folder_rows(mine) == folder_rows(replayed)
 
 
 def test_the_sweep_parts_take_every_failure_point_exactly_once(history: dict) -> None:
@@ -172,7 +199,8 @@ def fail_then_run(
     spark: SparkSession, history: dict, output: Path, mode: str, n: int, next_input: Path
 ) -> None:
     copy_output(history["after_1"], output)
-    faulty = FaultyStorage(spark, fail_at=n, mode=mode)
+    # Same state, input and clock as the clean batch-2 run: its frames, replayed.
+    faulty = FaultyStorage(spark, fail_at=n, mode=mode, replay=history["frames"])
     # A crash leaves the writer lease held until it expires: a lease of 0 s lets the next
     # run take it over at once (nothing else runs here; tests/test_lease.py covers waits).
     with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test

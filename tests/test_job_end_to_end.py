@@ -161,6 +161,30 @@ def test_rerun_of_same_input_changes_no_table(
     assert all(len(names) == 1 for names in parquet_files(output).values())
 
 
+def test_a_run_with_nothing_to_load_changes_no_table_and_runs_no_spark_job(
+    spark: SparkSession, tmp_path: Path, sample_run: tuple[Path, dict]
+) -> None:
+    """An upload folder holding only files rejected whole (or nothing): every file gets its
+    verdict, no partition is rewritten, and Spark is not asked for a single job."""
+    first, _ = sample_run
+    output = copy_output(first, tmp_path / "out")
+    manifests = {p: p.read_text() for p in output.rglob("manifest")}
+    uploads = tmp_path / "in"
+    uploads.mkdir()
+    (uploads / "notes.txt").write_text("not an order file\n")
+    (uploads / "orders.csv").write_text("id,when\n1,today\n")
+    sc = spark.sparkContext
+    sc.setJobGroup("nothing-to-load", "a run with no loadable file")
+    try:
+        report = run_job(uploads, output)
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+    assert report["status"] == "succeeded" and report["partitions_written"] == {}
+    assert [f["status"] for f in report["files"]] == ["skipped", "rejected"]  # path order
+    assert sc.statusTracker().getJobIdsForGroup("nothing-to-load") == []
+    assert {p: p.read_text() for p in output.rglob("manifest")} == manifests
+
+
 def _write(folder: Path, name: str, *lines: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(HEADER + "".join(f"{line}\n" for line in lines))
