@@ -22,8 +22,8 @@ from transforms.versions import newest_first
 # What the reader hands to staging: one row per record (a record may span several lines,
 # blank lines are not records), the required columns as raw strings, plus lineage:
 # - source_row_id: increases with the record's position within its file (the first record
-#   has the smallest), on both read paths; comparable only within one file, not
-#   consecutive (Spark's monotonically_increasing_id, taken as the file is read).
+#   has the smallest), on both read paths; comparable only within one file (Spark's
+#   monotonically_increasing_id, taken as the file is read; see ``source_records``).
 # - source_modified_at: the file's upload time, the version of each of its lines
 #   (transforms.versions).
 # - read_error: a reason the reader found in the record itself (contract.READ_REASONS),
@@ -201,7 +201,8 @@ def latest_lines(staged: DataFrame) -> DataFrame:
 # ``source_row_id`` is Spark's monotonically_increasing_id: the read partition's index in
 # the upper 31 bits, the row's number within that partition in the lower 33 (pyspark's
 # ``monotonically_increasing_id`` documentation). Both read paths take it after blank
-# records and headers are gone, so a file's ids within one partition are consecutive.
+# records are gone, so a file's ids within one partition are consecutive, apart from the
+# header's on the record-by-record path, which the smallest staged id of each piece skips.
 _ROW_BITS = 33
 
 
