@@ -12,13 +12,18 @@ to fail, so both sides of a call are covered:
 from __future__ import annotations
 
 import inspect
+import os
 import shutil
 import urllib.parse
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 
+from table_format.layout import DATA_DIR, MANIFEST_DIR, MANIFEST_NAME
 from table_format.storage import Storage
 
 STORAGE_CALLS = tuple(
@@ -38,38 +43,88 @@ class SimulatedCrash(BaseException):
     """The process died at this point: nothing after it runs."""
 
 
+@dataclass(frozen=True)
+class WrittenFrame:
+    """One ``write_frame`` call of a run: the table it wrote, the committed version of every
+    table at that moment (:func:`committed_tables`) and the folder it wrote."""
+
+    table: str
+    tables: tuple[tuple[str, str], ...]
+    folder: str
+
+
+def committed_tables(output: str) -> tuple[tuple[str, str], ...]:
+    """Every manifest under a job output folder, by path, with the folder's own path written
+    as ``<output>``: the committed version of every table, comparable between copies."""
+    root = Path(output)
+    return tuple(
+        (str(path.relative_to(root)), path.read_text(encoding="utf-8").replace(output, "<output>"))
+        for path in sorted(root.glob(f"*/{MANIFEST_DIR}/**/{MANIFEST_NAME}"))
+    )
+
+
 class FaultyStorage(Storage):
-    """``replay``: the folders a reference run's ``write_frame`` calls wrote, in call order.
-    Given them, the K-th ``write_frame`` copies the K-th folder's files instead of running
-    its Spark job. Only for a run that starts from the reference run's state with its input
-    and clock: its frames are then the reference's, row for row (every transform is a pure
-    function of the input and the tables), and the call is still a storage call that fails
-    like any other. The sweeps use it so that a failure point costs its storage calls, not
-    a Parquet write per table (docs/testing.md)."""
+    """A storage that fails its ``fail_at``-th call (``mode``), and logs every call.
+
+    ``replay``: written frames of reference runs (their ``frames``), whose Parquet folders a
+    ``write_frame`` call copies instead of running its Spark job, when that is sure to write
+    the same rows. The K-th ``write_frame`` of this run copies the K-th frame of a reference
+    if it is for the same table and every table's committed version is the one that
+    reference saw; otherwise it writes for real. Only for runs with the reference's input,
+    clock and options, and every table under one output folder: a frame is then a pure
+    function of the committed tables (transforms are pure; data files are immutable and
+    manifests only ever change to name new ones, so equal now means equal at every read
+    before). The call is still a storage call that fails like any other. ``replayed``
+    counts the copies (docs/testing.md).
+
+    ``after_each(n, name)`` runs right after the n-th call took effect (crash states)."""
 
     def __init__(
         self,
         spark: SparkSession,
         fail_at: int | None = None,
         mode: str = "raise",
-        replay: Sequence[str] | None = None,
+        replay: Sequence[Sequence[WrittenFrame]] = (),
+        after_each: Callable[[int, str], None] | None = None,
     ):
         super().__init__(spark)
         self.fail_at, self.mode = fail_at, mode
-        self.replay = replay
+        self.replay, self.after_each = replay, after_each
         self.calls: list[str] = []
         self.log: list[tuple[str, tuple[Any, ...]]] = []  # (call, its arguments)
+        self.frames: list[WrittenFrame] = []
+        self.replayed = 0
 
     def frames_written(self) -> list[str]:
-        """The target folder of every ``write_frame`` call so far, in order (a ``replay``)."""
-        return [str(args[1]) for name, args in self.log if name == "write_frame"]
+        """The target folder of every ``write_frame`` call so far, in order."""
+        return [frame.folder for frame in self.frames]
 
     def write_frame(self, frame: DataFrame, uri: str, columns: Sequence[str]) -> None:
-        if self.replay is None:
+        table_root = uri.rsplit(f"/{DATA_DIR}/", 1)[0]
+        output = os.path.dirname(_local(table_root))
+        written = WrittenFrame(os.path.basename(table_root), committed_tables(output), uri)
+        source = self._replayable(len(self.frames), written)
+        self.frames.append(written)
+        if source is None:
             self._call("write_frame", super().write_frame, frame, uri, columns)
             return
-        source = self.replay[len(self.frames_written())]
-        self._call("write_frame", _copy_folder, frame, uri, columns, source=source)
+        self._call("write_frame", self._copy_folder, frame, uri, columns, source=source)
+
+    def _replayable(self, k: int, written: WrittenFrame) -> str | None:
+        for reference in self.replay:
+            if k < len(reference) and (reference[k].table, reference[k].tables) == (
+                written.table,
+                written.tables,
+            ):
+                return reference[k].folder
+        return None
+
+    def _copy_folder(
+        self, frame: DataFrame, uri: str, columns: Sequence[str], *, source: str
+    ) -> None:
+        """What ``Storage.write_frame`` of this frame writes, copied from where it was written."""
+        shutil.copytree(_local(source), _local(uri))
+        self.replayed += 1
 
     def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.calls.append(name)
@@ -80,6 +135,8 @@ class FaultyStorage(Storage):
         result = method(*args, **kwargs)
         if failing:
             raise SimulatedCrash(f"killed after storage call {self.fail_at} ({name})")
+        if self.after_each is not None:
+            self.after_each(len(self.calls), name)
         return result
 
     def replace_texts(self, changes: Any) -> None:
@@ -105,9 +162,29 @@ def _wrap(name: str) -> Callable[..., Any]:
     return wrapper
 
 
-def _copy_folder(frame: DataFrame, uri: str, columns: Sequence[str], *, source: str) -> None:
-    """What ``Storage.write_frame`` of this frame writes, copied from where it was written."""
-    shutil.copytree(_local(source), _local(uri))
+def folder_rows(uri: str) -> list[tuple[str, str]]:
+    """Every row of the Parquet files below a ``write_frame`` folder, with its partition."""
+    root = Path(_local(uri))
+    return sorted(
+        (str(file.parent.relative_to(root)), repr(sorted(row.items())))
+        for file in root.rglob("*.parquet")
+        for row in pq.read_table(file).to_pylist()
+    )
+
+
+def replay_problems(reference: Sequence[WrittenFrame], again: FaultyStorage) -> list[str]:
+    """How a run made again for real from a reference's state, with its input and clock,
+    differs from the reference's frames (none: the reference may be replayed)."""
+    if again.replayed:
+        return ["the run to compare replayed frames instead of writing them"]
+    mine, theirs = [f.table for f in again.frames], [f.table for f in reference]
+    if mine != theirs:
+        return [f"tables written: {mine} != {theirs}"]
+    return [
+        f"frame {k} ({mine.table}): state or rows differ"
+        for k, (mine, theirs) in enumerate(zip(again.frames, reference, strict=True))
+        if mine.tables != theirs.tables or folder_rows(mine.folder) != folder_rows(theirs.folder)
+    ]
 
 
 def _local(uri: str) -> str:

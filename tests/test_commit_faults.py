@@ -4,7 +4,8 @@ next run, leaves exactly what a clean history leaves (docs/tables.md, "The guara
 A two-batch history: batch 1 is loaded cleanly; batch 2 (status updates, a line moving
 to another day and channel, new lines, a reject) is run with its N-th storage call
 failing, for every N: as an exception before the call acts (every call), and as a crash
-right after a call that changes storage took effect. Then the next run:
+right after a call that changes storage took effect (its state recorded from one run:
+``crash_states``). Then the next run:
 
 - another input (an empty upload folder) after every failure: the tables must be exactly
   batch 1's if the failure came before the commit record was written, and exactly the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,10 +33,18 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
+from contract.runs import RUNS_DIR
 from glue_jobs.process_orders import main
 from table_format.layout import partition_of
+from table_format.lease import LEASE_DIR
 from tests.conftest import sweep_parts
-from tests.faults import EFFECT_CALLS, FaultyStorage, SimulatedCrash
+from tests.faults import (
+    EFFECT_CALLS,
+    FaultyStorage,
+    SimulatedCrash,
+    WrittenFrame,
+    replay_problems,
+)
 from tests.output import copy_output, partition_files, referenced_parquet, stored_parquet
 from transforms.tables import TABLES
 
@@ -110,16 +120,53 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
         )
         for end in (".json", ".applied")
     )
+    # Batch 2 again on the two-batch tables: what a same-input next run writes (it finds
+    # the tables so once it has finished the failed run's commit).
+    rerun = FaultyStorage(spark)
+    run(batch_2, copy_output(clean, base / "rerun"), "batch-2-rerun", rerun)
+    calls = list(counting.calls)
     yield {
         "batch_2": batch_2,
         "after_1": after_1,
+        "clean": clean,
         "before": snapshot(after_1),
         "expected": snapshot(clean),
-        "calls": list(counting.calls),
-        "frames": counting.frames_written(),
+        "calls": calls,
+        "frames": counting.frames,
+        "rerun": rerun.frames,
+        "crashes": crash_states(spark, base, batch_2, after_1, counting.frames, calls),
         "commit_call": commit_call,
         "applied_call": applied_call,
     }
+
+
+CRASHING = "crashing"
+
+
+def crash_states(
+    spark: SparkSession,
+    base: Path,
+    batch_2: Path,
+    after_1: Path,
+    frames: Sequence[WrittenFrame],
+    calls: list[str],
+) -> dict[int, Path]:
+    """A crash runs nothing after the call it follows (SimulatedCrash is no Exception), so
+    the state a crash after call N leaves is the storage right after call N: one run of
+    batch 2, as the failing runs make it, copies its output after every call that changes
+    storage. ``test_a_crash_leaves_the_state_the_sweep_starts_from`` checks it."""
+    output = copy_output(after_1, base / CRASHING)
+    points = {n for mode, n in failure_points(calls) if mode == "crash"}
+    states: dict[int, Path] = {}
+
+    def keep(n: int, _: str) -> None:
+        if n in points:
+            states[n] = copy_output(output, base / "crashes" / f"crash-{n}")
+
+    recording = FaultyStorage(spark, replay=[frames], after_each=keep)
+    run(batch_2, output, CRASHING, recording, *FAILING_LEASE)
+    assert recording.calls == calls and sorted(states) == sorted(points)
+    return states
 
 
 def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
@@ -144,30 +191,68 @@ def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
     assert history["calls"][history["commit_call"] - 1] == "write_text"
 
 
-def folder_rows(uri: str) -> list[tuple[str, str]]:
-    """Every row of the Parquet files below a write_frame folder, with its partition path."""
-    root = Path(uri.removeprefix("file:"))
-    return sorted(
-        (str(file.parent.relative_to(root)), repr(sorted(row.items())))
-        for file in root.rglob("*.parquet")
-        for row in pq.read_table(file).to_pylist()
-    )
-
-
+@pytest.mark.parametrize("reference", ["frames", "rerun"])
 def test_a_run_from_the_same_state_writes_the_frames_the_sweep_replays(
+    spark: SparkSession, tmp_path: Path, history: dict, reference: str
+) -> None:
+    """The sweep's runs copy a reference run's Parquet output where their tables are the
+    reference's (tests/faults.py, ``replay``): the clean batch-2 run's (``frames``) for the
+    failing runs, batch 2 again on the two-batch tables (``rerun``) for the same-input next
+    runs. Sound only if a run from that state, input and clock writes those very rows: run
+    it again for real."""
+    start = {"frames": history["after_1"], "rerun": history["clean"]}[reference]
+    again = FaultyStorage(spark)
+    run(history["batch_2"], copy_output(start, tmp_path / "again"), "again", again)
+    assert len(again.frames) >= 5
+    assert replay_problems(history[reference], again) == []
+
+
+def test_a_replay_from_other_tables_writes_for_real(
     spark: SparkSession, tmp_path: Path, history: dict
 ) -> None:
-    """The sweep's failing runs copy the clean batch-2 run's Parquet output instead of
-    writing it (tests/faults.py, ``replay``). That is sound only if such a run, from batch
-    1's tables with batch 2 and the same clock, writes those very rows: run it for real."""
-    output = copy_output(history["after_1"], tmp_path / "again")
-    counting = FaultyStorage(spark)
-    run(history["batch_2"], output, "batch-2-again", counting)
-    again = counting.frames_written()
-    assert len(again) == len(history["frames"]) >= 5
-    for mine, replayed in zip(again, history["frames"], strict=True):
-        assert Path(mine).parent.parent.name == Path(replayed).parent.parent.name  # the table
-        assert folder_rows(mine) == folder_rows(replayed)
+    """A run whose tables are not the reference's writes its frames itself: batch 2 on the
+    two-batch tables, given the frames of batch 2 on batch 1's."""
+    storage = FaultyStorage(spark, replay=[history["frames"]])
+    run(history["batch_2"], copy_output(history["clean"], tmp_path / "other"), "other", storage)
+    assert storage.replayed == 0 and len(storage.frames) >= 5
+
+
+def stored_tree(output: Path, run_id: str) -> dict[str, str]:
+    """Every file below ``output`` and its content, with the run's id and commit id, the
+    folder's path and the commit record's wall-clock time as placeholders; a lease record and
+    the run report by name only (they hold wall-clock times; no run reads a report)."""
+    commit = re.compile(rf"{re.escape(run_id)}\.[0-9a-f]{{8}}")
+    committed_at = re.compile(r'"committed_at": "[^"]*"')
+
+    def plain(text: str) -> str:
+        text = commit.sub("<commit>", text.replace(str(output), "<output>"))
+        text = committed_at.sub('"committed_at": "<time>"', text)
+        return text.replace(f'"{run_id}"', '"<run>"')
+
+    tree = {}
+    for path in sorted(output.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            by_name = {LEASE_DIR, RUNS_DIR} & set(path.parts)
+            text = "" if by_name else data.decode("utf-8", "backslashreplace")
+            tree[plain(str(path.relative_to(output))).replace(run_id, "<run>")] = plain(text)
+    return tree
+
+
+def test_a_crash_leaves_the_state_the_sweep_starts_from(
+    spark: SparkSession, tmp_path: Path, history: dict
+) -> None:
+    """The sweeps take a crash's state from one recorded run (``crash_states``): a run
+    crashed for real after the first call that changes storage, the commit record, the
+    last apply write and the last call leaves exactly those files."""
+    crashes = sorted(history["crashes"])
+    for n in {crashes[0], history["commit_call"], history["applied_call"], crashes[-1]}:
+        output = copy_output(history["after_1"], tmp_path / f"crash-{n}")
+        faulty = FaultyStorage(spark, fail_at=n, mode="crash", replay=[history["frames"]])
+        with pytest.raises(SimulatedCrash):
+            run(history["batch_2"], output, f"crash-{n}", faulty, *FAILING_LEASE)
+        recorded = stored_tree(history["crashes"][n], CRASHING)
+        assert stored_tree(output, f"crash-{n}") == recorded, f"crash after call {n}"
 
 
 def test_the_sweep_parts_take_every_failure_point_exactly_once(history: dict) -> None:
@@ -196,16 +281,27 @@ FAILING_LEASE = ("--lease_seconds", "0")
 
 
 def fail_then_run(
-    spark: SparkSession, history: dict, output: Path, mode: str, n: int, next_input: Path
+    spark: SparkSession,
+    history: dict,
+    output: Path,
+    mode: str,
+    n: int,
+    next_input: Path,
+    replay: Sequence[Sequence[WrittenFrame]] = (),
 ) -> None:
-    copy_output(history["after_1"], output)
-    # Same state, input and clock as the clean batch-2 run: its frames, replayed.
-    faulty = FaultyStorage(spark, fail_at=n, mode=mode, replay=history["frames"])
+    """Fail at ``(mode, n)``, then run ``next_input`` (``replay``: its reference frames)."""
+    if mode == "crash":
+        copy_output(history["crashes"][n], output)  # what the crash left (crash_states)
+    else:
+        copy_output(history["after_1"], output)
+        # Same state, input and clock as the clean batch-2 run: its frames, replayed.
+        faulty = FaultyStorage(spark, fail_at=n, mode=mode, replay=[history["frames"]])
+        with contextlib.suppress(SystemExit):  # the failure under test
+            run(history["batch_2"], output, f"fail-{n}", faulty, *FAILING_LEASE)
     # A crash leaves the writer lease held until it expires: a lease of 0 s lets the next
     # run take it over at once (nothing else runs here; tests/test_lease.py covers waits).
-    with contextlib.suppress(SystemExit, SimulatedCrash):  # the failure under test
-        run(history["batch_2"], output, f"fail-{n}", faulty, *FAILING_LEASE)
-    run(next_input, output, f"next-{n}", None, "--retention_hours", "0")
+    storage = FaultyStorage(spark, replay=replay)
+    run(next_input, output, f"next-{n}", storage, "--retention_hours", "0")
 
 
 # Failure points run side by side, each its own pair of runs on its own copy of the output,
@@ -223,12 +319,18 @@ def sweep(points: Sequence[tuple[str, int]], check: Callable[[str, int], str | N
 
 
 def state_after(
-    spark: SparkSession, history: dict, base: Path, mode: str, n: int, next_input: Path
+    spark: SparkSession,
+    history: dict,
+    base: Path,
+    mode: str,
+    n: int,
+    next_input: Path,
+    replay: Sequence[Sequence[WrittenFrame]] = (),
 ) -> tuple[dict[str, list[tuple[Any, ...]]], set[Path], set[Path]]:
     """Fail at ``(mode, n)``, run ``next_input``: the tables, and the stored and referenced
     Parquet files (the copy is removed)."""
     output = base / f"{mode}-{n}"
-    fail_then_run(spark, history, output, mode, n, next_input)
+    fail_then_run(spark, history, output, mode, n, next_input, replay)
     state = snapshot(output), stored_parquet(output), referenced_parquet(output)
     shutil.rmtree(output)
     return state
@@ -273,7 +375,7 @@ def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_not
 
     def check(mode: str, n: int) -> str | None:
         tables, stored, referenced = state_after(
-            spark, history, tmp_path, mode, n, history["batch_2"]
+            spark, history, tmp_path, mode, n, history["batch_2"], [history["rerun"]]
         )
         where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
         if tables != history["expected"]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from pyspark.sql import SparkSession
 
 from table_format.lease import LEASE_DIR
 from tests.conftest import sweep_parts
-from tests.faults import FaultyStorage
+from tests.faults import FaultyStorage, WrittenFrame, replay_problems
 from tests.output import copy_output
 from tests.test_commit_faults import (
     BATCH_1,
@@ -57,9 +57,13 @@ class InterleavingStorage(FaultyStorage):
     ``interleave(n)`` runs."""
 
     def __init__(
-        self, spark: SparkSession, at: Container[int], interleave: Callable[[int], None]
+        self,
+        spark: SparkSession,
+        at: Container[int],
+        interleave: Callable[[int], None],
+        replay: Sequence[Sequence[WrittenFrame]] = (),
     ) -> None:
-        super().__init__(spark)
+        super().__init__(spark, replay=replay)
         self.at, self.interleave = at, interleave
 
     def _call(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -109,9 +113,11 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
     counting = FaultyStorage(spark)
     run(batch_2, only_a, "a", counting)
     both = copy_output(only_a, base / "both")
-    run(batch_3, both, "b")
+    b_after_a = FaultyStorage(spark)
+    run(batch_3, both, "b", b_after_a)
     only_b = copy_output(after_1, base / "only_b")
-    run(batch_3, only_b, "b")
+    b_first = FaultyStorage(spark)
+    run(batch_3, only_b, "b", b_first)
     lease_creates = [
         n
         for n, (name, args) in enumerate(counting.log, 1)
@@ -119,10 +125,14 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
     ]
     # Taking, renewing (the fence, right before the commit point), releasing.
     fence, release = lease_creates[1], lease_creates[2]
+    # The frames a run may replay where its tables are the reference's (tests/faults.py):
+    # A's from batch 1's tables; B's from batch 1's or from A's.
     yield {
         "batch_2": batch_2,
         "batch_3": batch_3,
         "after_1": after_1,
+        "start": {"a": after_1, "b_first": after_1, "b_after_a": only_a},
+        "frames": {"a": counting.frames, "b_first": b_first.frames, "b_after_a": b_after_a.frames},
         "only_a": resolved(only_a),
         "only_b": resolved(only_b),
         "both": resolved(both),
@@ -132,13 +142,30 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
     }
 
 
-def run_b(history: dict, output: Path, n: int) -> str:
+def run_b(spark: SparkSession, history: dict, output: Path, n: int) -> str:
     """B, not waiting for the lease: ``committed`` or its one-line failure."""
+    frames = history["frames"]
+    storage = FaultyStorage(spark, replay=[frames["b_first"], frames["b_after_a"]])
     try:
-        run(history["batch_3"], output, f"b-{n}", None, "--lease_wait_seconds", "0")
+        run(history["batch_3"], output, f"b-{n}", storage, "--lease_wait_seconds", "0")
     except SystemExit as failed:
         return str(failed)
     return "committed"
+
+
+@pytest.mark.parametrize("reference", ["a", "b_first", "b_after_a"])
+def test_a_run_from_the_same_state_writes_the_frames_the_sweep_replays(
+    spark: SparkSession, tmp_path: Path, two_writers: dict, reference: str
+) -> None:
+    """The interleaving sweep's runs copy a reference's Parquet output where their tables
+    are the reference's: A's from batch 1's tables, B's from batch 1's or A's. Run each
+    again for real from that state and compare (tests/faults.py, ``replay_problems``)."""
+    history = two_writers
+    batch = history["batch_2"] if reference == "a" else history["batch_3"]
+    again = FaultyStorage(spark)
+    run(batch, copy_output(history["start"][reference], tmp_path / "again"), "again", again)
+    assert len(again.frames) >= 5
+    assert replay_problems(history["frames"][reference], again) == []
 
 
 @pytest.mark.heavy
@@ -155,9 +182,9 @@ def test_every_interleaving_of_two_writers_ends_as_one_after_the_other(
         def start_b(_: int) -> None:
             if n <= history["fence"]:
                 b["took_over"] = expire_newest_lease(output)
-            b["outcome"] = run_b(history, output, n)
+            b["outcome"] = run_b(spark, history, output, n)
 
-        a_storage = InterleavingStorage(spark, {n}, start_b)
+        a_storage = InterleavingStorage(spark, {n}, start_b, [history["frames"]["a"]])
         try:
             run(history["batch_2"], output, f"a-{n}", a_storage, "--lease_wait_seconds", "0")
             a = "committed"
@@ -202,7 +229,7 @@ def test_a_second_run_between_any_two_calls_after_the_fence_finds_the_lease_held
     outcomes: dict[int, str] = {}
 
     def start_b(n: int) -> None:
-        outcomes[n] = run_b(history, output, n)
+        outcomes[n] = run_b(spark, history, output, n)
 
     run(history["batch_2"], output, "a", InterleavingStorage(spark, held, start_b))
     assert sorted(outcomes) == list(held) and len(held) > 20
