@@ -14,13 +14,15 @@ DDL can be executed for real; the metastore only starts when a test touches it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import pickle
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from moto.s3.models import FakeBucket
@@ -72,6 +74,32 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return f"{scope}::{part.group(1)}" if part else scope
 
     return FilesAndSweepParts(config, log)
+
+
+T = TypeVar("T")
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]
+) -> T:
+    """Fixture data built once for the whole test run, by whichever worker process asks
+    first, in a folder of the run's shared temp dir; the others wait for it and load it
+    (pytest-xdist's recipe for data shared by workers, with ``fcntl.flock`` for the lock).
+    ``build(folder)`` must return picklable data, and its files are only ever read after."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by every worker of this run
+    done = root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            loaded: T = pickle.loads(done.read_bytes())
+            return loaded
+        folder = root / name
+        folder.mkdir()
+        value = build(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value
 
 
 SAMPLE_DIR = REPO / "data" / "sample"
@@ -134,15 +162,18 @@ def ansi_mode(spark: SparkSession, request: pytest.FixtureRequest) -> Iterator[b
 def sample_output(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The job's output for data/sample (run id ``sample-1``), written once per test session.
 
-    Shared by the job, Athena and API tests: read it, never write to it (copy it first).
+    Shared by the job, Athena and API tests, and by the worker processes (``built_once``):
+    read it, never write to it (copy it first).
     """
     from glue_jobs.process_orders import main
 
-    output = tmp_path_factory.mktemp("sample_out")
-    argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
-    report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
-    assert report["status"] == "succeeded"
-    return output
+    def build(output: Path) -> Path:
+        argv = ["process_orders.py", "--input_path", str(SAMPLE_DIR), "--output_path", str(output)]
+        report: dict[str, Any] = main([*argv, "--run_id", "sample-1"])
+        assert report["status"] == "succeeded"
+        return output
+
+    return built_once(tmp_path_factory, "sample_out", build)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import datetime as dt
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from contract.runs import RUNS_DIR
 from glue_jobs.process_orders import main
 from table_format.layout import partition_of
 from table_format.lease import LEASE_DIR
-from tests.conftest import sweep_parts
+from tests.conftest import built_once, sweep_parts
 from tests.faults import (
     EFFECT_CALLS,
     FaultyStorage,
@@ -102,8 +102,12 @@ def snapshot(output: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> Iterator[dict]:
-    base = tmp_path_factory.mktemp("faults")
+def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> dict:
+    """The reference runs, built once for every worker process (``built_once``)."""
+    return built_once(tmp_path_factory, "faults", lambda base: build_history(spark, base))
+
+
+def build_history(spark: SparkSession, base: Path) -> dict:
     batch_1 = write_batch(base / "in1", "2026-11-20.csv", BATCH_1, T1)
     batch_2 = write_batch(base / "in2", "2026-11-21.csv", BATCH_2, T2)
     after_1 = base / "after_1"
@@ -125,7 +129,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> It
     rerun = FaultyStorage(spark)
     run(batch_2, copy_output(clean, base / "rerun"), "batch-2-rerun", rerun)
     calls = list(counting.calls)
-    yield {
+    return {
         "batch_2": batch_2,
         "after_1": after_1,
         "clean": clean,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from table_format.lease import LEASE_DIR
-from tests.conftest import sweep_parts
+from tests.conftest import built_once, sweep_parts
 from tests.faults import FaultyStorage, WrittenFrame, replay_problems
 from tests.output import copy_output
 from tests.test_commit_faults import (
@@ -102,8 +102,12 @@ def resolved(output: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture(scope="module")
-def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> Iterator[dict]:
-    base = tmp_path_factory.mktemp("writers")
+def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> dict:
+    """The reference runs, built once for every worker process (``built_once``)."""
+    return built_once(tmp_path_factory, "writers", lambda base: build_two_writers(spark, base))
+
+
+def build_two_writers(spark: SparkSession, base: Path) -> dict:
     batch_1 = write_batch(base / "in1", "2026-11-20.csv", BATCH_1, T1)
     batch_2 = write_batch(base / "in2", "2026-11-21.csv", BATCH_2, T2)
     batch_3 = write_batch(base / "in3", "2026-11-22.csv", BATCH_3, T3)
@@ -127,7 +131,7 @@ def two_writers(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -
     fence, release = lease_creates[1], lease_creates[2]
     # The frames a run may replay where its tables are the reference's (tests/faults.py):
     # A's from batch 1's tables; B's from batch 1's or from A's.
-    yield {
+    return {
         "batch_2": batch_2,
         "batch_3": batch_3,
         "after_1": after_1,
