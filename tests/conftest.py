@@ -105,6 +105,13 @@ def built_once(
 SAMPLE_DIR = REPO / "data" / "sample"
 REGION = "eu-west-1"
 
+# The environment of every Spark process a test starts (spark-submit, make run, a run under
+# the other runtime): such a JVM lives for one run of a few lines, and Java's optimizing JIT
+# compiler (C2) costs more CPU than it saves there. The quick compiler only: about half the
+# CPU of a sample run (docs/testing.md). The test session's own JVM, which lives for the whole
+# test run, keeps both compilers.
+SHORT_LIVED_SPARK_ENV = {"SPARK_SUBMIT_OPTS": "-XX:TieredStopAtLevel=1"}
+
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -53,13 +54,24 @@ class WrittenFrame:
     folder: str
 
 
+# A data file's commit folder, in the file URIs a manifest lists.
+_COMMIT_FOLDER = re.compile(rf"/{DATA_DIR}/[^/]+/")
+
+
 def committed_tables(output: str) -> tuple[tuple[str, str], ...]:
     """Every manifest under a job output folder, by path, with the folder's own path written
-    as ``<output>``: the committed version of every table, comparable between copies."""
+    as ``<output>`` and each file's commit folder as ``<commit>``: the committed version of
+    every table, comparable between copies and between runs that committed the same files.
+
+    The commit folder can go because a data file's own name is unique to the write that
+    made it (Spark names a file after its write job's random UUID) and data files are never
+    changed: two manifests that name the same file names name the same rows, whichever
+    run's folder holds them (a replay copies a folder with its file names)."""
     root = Path(output)
     return tuple(
-        (str(path.relative_to(root)), path.read_text(encoding="utf-8").replace(output, "<output>"))
+        (str(path.relative_to(root)), _COMMIT_FOLDER.sub(f"/{DATA_DIR}/<commit>/", text))
         for path in sorted(root.glob(f"*/{MANIFEST_DIR}/**/{MANIFEST_NAME}"))
+        for text in [path.read_text(encoding="utf-8").replace(output, "<output>")]
     )
 
 

@@ -195,18 +195,24 @@ def test_the_clean_two_batch_run_is_the_expected_history(history: dict) -> None:
     assert history["calls"][history["commit_call"] - 1] == "write_text"
 
 
-@pytest.mark.parametrize("reference", ["frames", "rerun"])
+@pytest.mark.parametrize(
+    ("reference", "start"),
+    [("frames", "after_1"), ("rerun", "clean"), ("rerun", "a pending commit")],
+)
 def test_a_run_from_the_same_state_writes_the_frames_the_sweep_replays(
-    spark: SparkSession, tmp_path: Path, history: dict, reference: str
+    spark: SparkSession, tmp_path: Path, history: dict, reference: str, start: str
 ) -> None:
     """The sweep's runs copy a reference run's Parquet output where their tables are the
     reference's (tests/faults.py, ``replay``): the clean batch-2 run's (``frames``) for the
     failing runs, batch 2 again on the two-batch tables (``rerun``) for the same-input next
     runs. Sound only if a run from that state, input and clock writes those very rows: run
-    it again for real."""
-    start = {"frames": history["after_1"], "rerun": history["clean"]}[reference]
+    it again for real. A pending commit (a crash right after the commit record) is what
+    the same-input next runs meet: once recovery has applied it, the tables are the
+    two-batch ones under another commit's folders, which the replay counts as the same."""
+    state = history["crashes"][history["commit_call"]] if start == "a pending commit" else None
     again = FaultyStorage(spark)
-    run(history["batch_2"], copy_output(start, tmp_path / "again"), "again", again)
+    output = copy_output(state or history[start], tmp_path / "again")
+    run(history["batch_2"], output, "again", again)
     assert len(again.frames) >= 5
     assert replay_problems(history[reference], again) == []
 
@@ -376,10 +382,13 @@ def test_a_failure_while_a_commit_is_applied_then_the_same_input_again_loses_not
         if mode == "crash" and commit_call <= n <= history["applied_call"]
     ]
     assert len(points) > 5
+    # The next run finds the two-batch tables once it has applied the pending commit, or
+    # batch 1's where the record's write failed: batch 2 on either is a reference run.
+    references = [history["rerun"], history["frames"]]
 
     def check(mode: str, n: int) -> str | None:
         tables, stored, referenced = state_after(
-            spark, history, tmp_path, mode, n, history["batch_2"], [history["rerun"]]
+            spark, history, tmp_path, mode, n, history["batch_2"], references
         )
         where = f"{mode} at call {n}/{len(calls)} ({calls[n - 1]})"
         if tables != history["expected"]:

@@ -17,6 +17,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from glue_jobs.process_orders import main
+from tests.conftest import SHORT_LIVED_SPARK_ENV
 from tests.output import copy_output, referenced_parquet, stored_parquet
 from tests.test_commit_faults import BATCH_1, BATCH_2, T1, T2, snapshot, write_batch
 
@@ -33,6 +34,7 @@ def spark_submit(
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
         "SPARK_LOCAL_IP": "127.0.0.1",
+        **SHORT_LIVED_SPARK_ENV,
     }
     command = [
         str(Path(pyspark.__file__).parent / "bin" / "spark-submit"),
@@ -73,16 +75,26 @@ def kill_when(
     return False
 
 
+@pytest.fixture(scope="module")
+def two_batches(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> dict[str, Path]:
+    """Batch 1 loaded (the killed run's starting point), and batch 2 loaded cleanly on it:
+    the runs in process, in the test session (``spark``)."""
+    base = tmp_path_factory.mktemp("kill")
+    batch_1 = write_batch(base / "in1", "2026-11-20.csv", BATCH_1, T1)
+    batch_2 = write_batch(base / "in2", "2026-11-21.csv", BATCH_2, T2)
+    after_1, clean = base / "after_1", base / "clean"
+    main(["job", "--input_path", str(batch_1), "--output_path", str(after_1)])
+    copy_output(after_1, clean)
+    main(["job", "--input_path", str(batch_2), "--output_path", str(clean)])
+    return {"batch_2": batch_2, "after_1": after_1, "clean": clean}
+
+
 @pytest.mark.parametrize("moment", ["writing new files", "committed"])
 def test_a_killed_spark_submit_run_is_completed_or_undone_by_the_next_run(
-    spark: SparkSession, tmp_path: Path, moment: str
+    tmp_path: Path, two_batches: dict[str, Path], moment: str
 ) -> None:
-    batch_1 = write_batch(tmp_path / "in1", "2026-11-20.csv", BATCH_1, T1)
-    batch_2 = write_batch(tmp_path / "in2", "2026-11-21.csv", BATCH_2, T2)
-    output, clean = tmp_path / "out", tmp_path / "clean"
-    main(["job", "--input_path", str(batch_1), "--output_path", str(output)])
-    copy_output(output, clean)
-    main(["job", "--input_path", str(batch_2), "--output_path", str(clean)])
+    batch_2 = two_batches["batch_2"]
+    output = copy_output(two_batches["after_1"], tmp_path / "out")
 
     def ready() -> bool:
         if moment == "committed":
@@ -94,5 +106,5 @@ def test_a_killed_spark_submit_run_is_completed_or_undone_by_the_next_run(
     assert kill_when(process, ready), f"the job ended before it was {moment}"
     argv = ["job", "--input_path", str(batch_2), "--output_path", str(output)]
     main([*argv, "--retention_hours", "0"])
-    assert snapshot(output) == snapshot(clean)
+    assert snapshot(output) == snapshot(two_batches["clean"])
     assert stored_parquet(output) == referenced_parquet(output)

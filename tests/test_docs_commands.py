@@ -11,6 +11,8 @@ How the clone is made (decided here, described in CONTRIBUTING.md):
   shared virtualenvs have this checkout installed editable.
 - The environment is a person's shell: no `VIRTUAL_ENV`, no `.venv/bin` on `PATH`, none of the
   `PYSPARK_*`/`SPARK_*` variables the Makefile exports, stdin closed (`make sql` exits at EOF).
+  One variable is added: ``SHORT_LIVED_SPARK_ENV`` (tests/conftest.py), a JIT setting for
+  the JVM of one short run; it changes the CPU a run costs, not what it does.
 - `make run` runs once first (the README's first step); a command already run is not run again.
 
 Skipped, each listed by name in pytest's summary: the commands in ``SKIPPED`` (AWS, servers,
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import SHORT_LIVED_SPARK_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -111,7 +115,7 @@ def person_env(clone: Path) -> dict[str, str]:
     path = [p for p in env.get("PATH", "").split(os.pathsep) if "/.venv" not in p]
     env["PATH"] = os.pathsep.join(path)
     env["PYTHONPATH"] = str(clone)
-    return env
+    return env | SHORT_LIVED_SPARK_ENV
 
 
 class FreshClone:

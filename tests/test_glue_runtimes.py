@@ -33,7 +33,7 @@ from contract.runtimes import (
     runtime_suffix,
 )
 from glue_jobs.process_orders import SESSION_SETTINGS, main
-from tests.conftest import REPO, SAMPLE_DIR
+from tests.conftest import REPO, SAMPLE_DIR, SHORT_LIVED_SPARK_ENV
 from tests.output import table_rows
 from transforms.tables import TABLES
 
@@ -136,6 +136,7 @@ def run_under_other_runtime(output: Path, run_id: str, now: dt.datetime) -> None
         "PYSPARK_PYTHON": str(python),
         "PYSPARK_DRIVER_PYTHON": str(python),
         "SPARK_LOCAL_IP": "127.0.0.1",
+        **SHORT_LIVED_SPARK_ENV,
         "PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.ui.enabled=false "
         f"--driver-java-options -Dlog4j2.configurationFile=file:{log4j} pyspark-shell",
     }
