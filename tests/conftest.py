@@ -6,7 +6,8 @@ session of its own, with its own SparkSession, and takes whole test files, so a 
 module fixtures are built once. Two rules here keep the workers busy to the end: the files
 of the tests marked ``heavy``, ``slow`` or ``docs`` are collected first, and a test
 parametrized into sweep parts (``part-K-of-N``) is a unit of its own, so the parts of one
-sweep run side by side.
+sweep run side by side (a part sets up its file's module fixtures again: the sweeps' load
+their reference runs from ``built_once``).
 
 Hive support is on (with a Derby metastore and warehouse in a temp dir) so the Athena
 DDL can be executed for real; the metastore only starts when a test touches it.
@@ -53,12 +54,22 @@ LONG_RUNNING = ("heavy", "slow", "docs")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files holding long-running tests first, so that no worker starts a long sweep
-    while the other is about to run out of work. Whole files move (a stable sort: every
-    file's tests stay together and in order), so no module fixture is built twice."""
+    while the other is about to run out of work. Among them, every file's tests that are not
+    sweep parts come first, then the parts, first parts first: the two workers then start on
+    different files, each building its own file's reference runs, rather than one waiting
+    for the other to build the runs both need (``built_once``). A stable sort: tests keep
+    their order within a file."""
     long_files = {
         item.path for item in items if any(item.get_closest_marker(m) for m in LONG_RUNNING)
     }
-    items.sort(key=lambda item: item.path not in long_files)
+
+    def order(item: pytest.Item) -> tuple[bool, int]:
+        if item.path not in long_files:
+            return True, 0
+        part = SWEEP_PART.search(item.nodeid)
+        return False, int(part.group(1).split("-")[1]) if part else 0
+
+    items.sort(key=order)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
