@@ -35,7 +35,7 @@ from pyspark.sql import SparkSession
 
 from contract.runs import RUNS_DIR
 from glue_jobs.process_orders import main
-from table_format.layout import partition_of
+from table_format.layout import DATA_DIR, MANIFEST_DIR, MANIFEST_NAME, partition_of
 from table_format.lease import LEASE_DIR
 from tests.conftest import built_once, sweep_parts
 from tests.faults import (
@@ -43,6 +43,7 @@ from tests.faults import (
     FaultyStorage,
     SimulatedCrash,
     WrittenFrame,
+    committed_tables,
     replay_problems,
 )
 from tests.output import copy_output, partition_files, referenced_parquet, stored_parquet
@@ -225,6 +226,28 @@ def test_a_replay_from_other_tables_writes_for_real(
     storage = FaultyStorage(spark, replay=[history["frames"]])
     run(history["batch_2"], copy_output(history["clean"], tmp_path / "other"), "other", storage)
     assert storage.replayed == 0 and len(storage.frames) >= 5
+
+
+def test_the_replay_guard_takes_the_same_files_in_another_commit_folder_for_the_same_table(
+    tmp_path: Path,
+) -> None:
+    """``committed_tables`` leaves a file's commit folder out, not its name: the same file
+    names under another run's commit are the same table, another file name is not."""
+
+    def output(name: str, commit: str, file: str) -> str:
+        root = tmp_path / name
+        manifest = root / "orders" / MANIFEST_DIR / "order_date=2026-11-20" / MANIFEST_NAME
+        manifest.parent.mkdir(parents=True)
+        manifest.write_text(
+            f"file:{root}/orders/{DATA_DIR}/{commit}/order_date=2026-11-20/{file}\n"
+        )
+        return str(root)
+
+    part = "part-00000-0f1e2d3c-c000.snappy.parquet"
+    same = output("a", "batch-2.0a1b2c3d", part)
+    moved = output("b", "crashing.9f8e7d6c", part)
+    other = output("c", "batch-2.0a1b2c3d", part.replace("0f1e2d3c", "4b5a6978"))
+    assert committed_tables(same) == committed_tables(moved) != committed_tables(other)
 
 
 def stored_tree(output: Path, run_id: str) -> dict[str, str]:
