@@ -121,10 +121,11 @@ $(BENCH_STAMP): $(STAMP)
 HISTORY ?= 2000000 20000000
 
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB per shape (SHAPES="narrow wide year" ROWS=2000000 REPEATS=3) + a 20M wide full load (BIG_ROWS=0 skips) -> bench/results.md (GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= skips)
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB per shape (SHAPES="narrow wide year" ROWS=2000000 REPEATS=3) + a 20M wide full load (BIG_ROWS=0 skips) -> bench/results.md (GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= skips); the commit on S3 under latency -> bench/commit-s3.md
 	$(PY) -m bench.run --shapes $(SHAPES) $(if $(ROWS),--rows $(ROWS)) \
 		$(if $(BIG_ROWS),--big-rows $(BIG_ROWS)) $(if $(REPEATS),--repeats $(REPEATS))
 	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY) $(if $(REPEATS),--repeats $(REPEATS)))
+	$(PY) -m bench.commit_s3 $(if $(REPEATS),--repeats $(REPEATS))
 
 MUTATE_STAMP := $(VENV)/.mutate-installed
 # Every mutant of the pure-Python modules and a fixed 1-in-10 sample of the Spark ones (the

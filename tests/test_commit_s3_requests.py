@@ -10,8 +10,10 @@ from typing import Any
 import boto3
 import pytest
 
+from bench.commit_s3 import commit_id, measure, planned_writes
+from bench.s3storage import S3Storage
+from bench.shapes import SHAPES
 from table_format.commit import TableStore, TableWrite
-from tests.s3storage import S3Storage
 from transforms.tables import ORDERS
 
 BUCKET = "commit-cost"
@@ -106,3 +108,40 @@ def test_a_sweep_does_not_list_every_file_a_live_commit_holds(s3: Any) -> None:
     listing page, found at its first data file, however many files it holds (one S3 page
     lists 1,000)."""
     assert sweep_requests(s3, "few", files=1) == sweep_requests(s3, "many", files=1_001)
+
+
+def test_the_commit_bench_plans_the_year_shapes_2620_partitions() -> None:
+    """bench/commit_s3.py commits what a full load of the year shape commits (bench/results.md)."""
+    days = [dt.date(2025, 3, 2) + dt.timedelta(days=d) for d in range(SHAPES["year"].days)]
+    writes = planned_writes("s3://b", days)
+    assert {w.table.name: len(w.partitions) for w in writes} == {
+        "orders": 365 * 4,
+        "sales_by_client": 365,
+        "sales_by_product_channel": 365,
+        "order_status_daily": 365,
+        "rejected_orders": 1,
+        "orders_key_index": 64,
+    }
+    assert sum(len(w.partitions) for w in writes) == 2_620
+
+
+def test_the_commit_bench_counts_one_get_and_one_put_per_partition(s3: Any) -> None:
+    days = [dt.date(2026, 2, 27), dt.date(2026, 2, 28)]
+    timings = measure(s3, days, latency=0.0, repeats=1, bucket=BUCKET)
+    partitions = 2 * 4 + 3 * 2 + 64 + 1
+    for timing in timings:
+        assert timing.partitions == partitions
+        # One listing of the new files per table; the record and its .applied marker.
+        assert timing.requests == {
+            "GetObject": partitions,
+            "ListObjectsV2": len(planned_writes("s3://b", days)),
+            "PutObject": partitions + 2,
+        }
+    second = s3.get_object(
+        Bucket=BUCKET,
+        Key="repeat-0/orders/_manifest/order_date=2026-02-28/channel=online/manifest",
+    )["Body"].read()
+    assert second.decode().split() == [
+        f"s3://{BUCKET}/repeat-0/orders/_data/{commit_id(0, 1)}/order_date=2026-02-28/"
+        f"channel=online/part-00000-{commit_id(0, 1)}.snappy.parquet"
+    ]

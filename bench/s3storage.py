@@ -1,6 +1,7 @@
 """The storage calls of the commit protocol over boto3, for measuring a commit's S3
-requests against the moto server. (On Glue the job's Storage goes through Hadoop's
-FileSystem, EMRFS on S3; the requests the protocol makes are the same objects.)"""
+requests against the moto server (tests/test_commit_s3_requests.py counts them,
+bench/commit_s3.py times them under latency). On Glue the job's Storage goes through
+Hadoop's FileSystem, EMRFS on S3; the objects the protocol reads and writes are the same."""
 
 from __future__ import annotations
 
