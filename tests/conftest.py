@@ -27,10 +27,11 @@ from typing import Any, TypeVar
 
 import pytest
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 from pyspark.sql import SparkSession
 
-from scripts.local_moto import permission_over_tls
+from scripts.local_moto import atomic_conditional_put, permission_over_tls
 from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -218,7 +219,8 @@ def moto_endpoint() -> Iterator[str]:
     }.items():
         mp.setenv(name, value)
     mp.delenv("AWS_PROFILE", raising=False)
-    mp.setattr(FakeBucket, "get_permission", permission_over_tls)  # moto gap, see there
+    mp.setattr(FakeBucket, "get_permission", permission_over_tls)  # moto gaps, see there
+    mp.setattr(S3Response, "put_object", atomic_conditional_put)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.s3.models import S3Backend
 from pyspark.sql import SparkSession
 
 from table_format.lease import LEASE_DIR, LeaseBusyError, LeaseLostError, WriterLease
@@ -58,11 +59,32 @@ def test_exactly_one_of_many_racing_s3_creates_wins(storage: Storage, moto_endpo
     s3 = boto3.client("s3", endpoint_url=moto_endpoint)
     bucket = f"lease-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for generation in range(1, 11):  # ten races: moto's own check-then-store loses some
+        key = f"out/_lease/{generation:012d}.json"
+        results = race(lambda key=key: storage.create_exclusive(f"s3://{bucket}/{key}", "first"))
+        assert results.count(True) == 1, (generation, results)
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"first"
+
+
+def test_the_moto_twin_lets_exactly_one_of_racing_slow_conditional_writes_win(
+    storage: Storage, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto checks ``If-None-Match`` and then stores the object, so racing writes can all pass
+    the check; S3 lets exactly one win. With moto's store slowed down, every racer passes the
+    check before the first stores (8 of 8 win, measured), unless scripts/local_moto.py's lock,
+    which the test above relies on, holds a conditional write's check and store together."""
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint)
+    bucket = f"lease-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    store = S3Backend.put_object
+
+    def slow_store(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)
+        return store(self, *args, **kwargs)
+
+    monkeypatch.setattr(S3Backend, "put_object", slow_store)
     target = f"s3://{bucket}/out/_lease/000000000001.json"
-    results = race(lambda: storage.create_exclusive(target, "first"))
-    assert results.count(True) == 1
-    body = s3.get_object(Bucket=bucket, Key="out/_lease/000000000001.json")["Body"].read()
-    assert body == b"first"
+    assert race(lambda: storage.create_exclusive(target, "first")).count(True) == 1
 
 
 def test_a_second_run_waits_then_fails_naming_the_holder(storage: Storage, tmp_path: Path) -> None:
