@@ -111,7 +111,7 @@ generate: setup ## Make synthetic order files: make generate ROWS=200000 OUT=ben
 
 # bench: the data shapes (bench/shapes.py); ROWS= rows per shape (default 2000000), BIG_ROWS=
 # rows of the wide shape's one big full load (default 20000000, 0 skips it), REPEATS= (default 3).
-SHAPES ?= narrow wide year
+SHAPES ?= narrow clean wide year
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP)
@@ -121,7 +121,7 @@ $(BENCH_STAMP): $(STAMP)
 HISTORY ?= 2000000 20000000
 
 .PHONY: bench
-bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB per shape (SHAPES="narrow wide year" ROWS=2000000 REPEATS=3) + a 20M wide full load (BIG_ROWS=0 skips) -> bench/results.md (GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= skips); the commit on S3 under latency -> bench/commit-s3.md
+bench: setup $(BENCH_STAMP) ## Job vs naive Spark vs DuckDB per shape (SHAPES="narrow clean wide year" ROWS=2000000 REPEATS=3) + a 20M wide full load (BIG_ROWS=0 skips) -> bench/results.md (GLUE_VERSION=6.0: results-glue6.0.md); incremental vs history size -> bench/history.md (HISTORY= skips); the commit on S3 under latency -> bench/commit-s3.md
 	$(PY) -m bench.run --shapes $(SHAPES) $(if $(ROWS),--rows $(ROWS)) \
 		$(if $(BIG_ROWS),--big-rows $(BIG_ROWS)) $(if $(REPEATS),--repeats $(REPEATS))
 	$(if $(strip $(HISTORY)),$(PY) -m bench.history --histories $(HISTORY) $(if $(REPEATS),--repeats $(REPEATS)))

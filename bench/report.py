@@ -14,13 +14,14 @@ from typing import Any
 from bench.shapes import DEFAULT_SHAPE, SHAPES, SIZING_SHAPE
 
 MB = 1024 * 1024
-ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental", "job_multiline")
+ENGINES = ("duckdb", "naive_spark", "job_full", "job_incremental", "job_multiline", "job_split")
 ENGINE_LABELS = {
     "duckdb": "DuckDB floor",
     "naive_spark": "naive Spark",
     "job_full": "job, full load",
     "job_incremental": "job, incremental 1%+1%",
     "job_multiline": "job, full load, multi-line notes",
+    "job_split": "job, full load, small files",
 }
 
 
@@ -181,6 +182,7 @@ def check_targets(size: SizeResult, memory_limit: int) -> list[Target]:
             f"{size.compression:.1f}x",
             size.compression >= 2.5,
         ),
+        *_split_target(size),
     ]
     return [dataclasses.replace(t, scope=size.shape) for t in targets]
 
@@ -322,7 +324,36 @@ def render_size(size: SizeResult) -> str:
             f"({ratio(multiline.median_seconds, full) - 1:+.0%})."
         )
         lines.append("")
+    split = size.engines.get("job_split")
+    if split is not None:
+        whole = size.engines["job_full"]
+        lines.append(
+            f"Small files: the same full load aiming at files of "
+            f"{split.extra.get('target_file_mb')} MB instead of 128 MB (`--target_file_mb`), "
+            f"so that partitions split: {split.parquet_files} `orders` files over "
+            f"{split.partitions} partitions, at most {split.max_files_per_partition} in one "
+            f"({split.extra.get('max_files_all_tables')} over all tables), against "
+            f"{whole.parquet_files} over {whole.partitions}; {split.median_seconds:.1f} s vs "
+            f"{whole.median_seconds:.1f} s."
+        )
+        lines.append("")
     return "\n".join(lines)
+
+
+def _split_target(size: SizeResult) -> list[Target]:
+    """With the file size lowered below a partition's size, partitions are split."""
+    split = size.engines.get("job_split")
+    if split is None:
+        return []
+    return [
+        Target(
+            f"orders files per partition with --target_file_mb {split.extra.get('target_file_mb')}",
+            "> 1",
+            f"max {split.max_files_per_partition}, {split.parquet_files} files over "
+            f"{split.partitions} partitions",
+            split.max_files_per_partition > 1,
+        )
+    ]
 
 
 def _commit_lines(size: SizeResult) -> list[str]:

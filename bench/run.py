@@ -61,6 +61,9 @@ GLUE_VERSION = running_glue_version()
 JOB_TABLES = ("orders", "sales_by_client", "sales_by_product_channel", "order_status_daily")
 # Driver JVM heap for local spark-submit (local mode: the driver is the only JVM).
 DRIVER_MEMORY = "1g"
+# The file size of the run that shows partitions split (the default aims at 128 MB, which no
+# partition of the bench reaches): about a quarter of a narrow-shape orders partition at 2M.
+SPLIT_TARGET_MB = "0.1"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def dataset(data_root: Path, shape: Shape, rows: int, seed: int, update: bool = 
     _generated(root, "full", ["--rows", str(rows), "--seed", str(seed), *shape.generate_args()])
     if not update:
         return Dataset(shape.name, rows, full, None, 0, csv_bytes(full))
-    argv = ["--update-of", str(full), "--seed", str(seed), *shape.pool_args()]
+    argv = ["--update-of", str(full), "--seed", str(seed), *shape.update_args()]
     update_rows = int(str(_generated(root, "update", argv)["rows"]))
     return Dataset(shape.name, rows, full, root / "update", update_rows, csv_bytes(full))
 
@@ -157,20 +160,25 @@ class Bench:
         cmd = [*spark_submit(None, None), script, "--input", str(data.full), "--output", str(out)]
         return self.measure(cmd, log)
 
-    def job(self, input_dir: Path, out: Path, run_id: str, log: Path) -> Measurement:
+    def job(self, input_dir: Path, out: Path, run_id: str, log: Path, *args: str) -> Measurement:
         event_log = self.args.event_log / run_id if self.args.event_log else None
         script = str(REPO / "glue_jobs" / "process_orders.py")
         cmd = [*spark_submit(event_log, self.args.driver_memory), script]
         cmd += ["--input_path", str(input_dir), "--output_path", str(out), "--run_id", run_id]
-        return self.measure(cmd, log)
+        return self.measure([*cmd, *args], log)
 
-    def run_shape(self, data: Dataset, multiline: Path | None = None) -> SizeResult:
-        """Every engine on ``data``; with ``multiline``, also the job's full load of that set."""
+    def run_shape(
+        self, data: Dataset, multiline: Path | None = None, split: bool = False
+    ) -> SizeResult:
+        """Every engine on ``data``; with ``multiline``, also the job's full load of that set;
+        with ``split``, also its full load with files of ``SPLIT_TARGET_MB``."""
         assert data.update is not None, "a shape's runs need its update file"
         runs: dict[str, list[Measurement]] = {e: [] for e in ("duckdb", "naive_spark", "job_full")}
         runs["job_incremental"] = []
         if multiline is not None:
             runs["job_multiline"] = []
+        if split:
+            runs["job_split"] = []
         work = self.work / f"{data.shape}-{data.rows}"
         extra: dict[str, dict[str, object]] = {"job_full": {}, "job_incremental": {}}
         for rep in range(self.args.repeats):
@@ -199,6 +207,16 @@ class Bench:
                 shutil.rmtree(out, ignore_errors=True)
                 log = work / f"multiline-{rep}.log"
                 runs["job_multiline"].append(self.job(multiline, out, f"multiline-{rep}", log))
+            if split:
+                out = work / "job_split"
+                shutil.rmtree(out, ignore_errors=True)
+                log = work / f"split-{rep}.log"
+                target = ["--target_file_mb", SPLIT_TARGET_MB]
+                runs["job_split"].append(self.job(data.full, out, f"split-{rep}", log, *target))
+                extra["job_split"] = {
+                    "target_file_mb": SPLIT_TARGET_MB,
+                    "max_files_all_tables": max_files_all_tables(out),
+                }
         return self.collect(data, work, runs, extra)
 
     def run_big(self, data: Dataset) -> SizeResult:
@@ -225,6 +243,7 @@ class Bench:
             "job_full": work / "job" / "orders",
             "job_incremental": work / "job" / "orders",
             "job_multiline": work / "job_multiline" / "orders",
+            "job_split": work / "job_split" / "orders",
         }
         engines = {}
         for engine, measurements in runs.items():
@@ -371,11 +390,12 @@ def main(argv: list[str] | None = None) -> None:
         data = dataset(args.data, shape, args.rows, args.seed)
         size = f"{data.csv_bytes / MB:.0f} MB of CSV"
         print(f"{shape.name}, {args.rows:,} rows: {size} in {data.full}", flush=True)
-        # The cost of records spanning lines is timed once, on the narrow shape.
+        # The cost of records spanning lines, and partitions split into several files, are
+        # timed once, on the narrow shape (the biggest partitions).
         multiline = (
             multiline_dataset(args.data, shape, args.rows, args.seed) if name == "narrow" else None
         )
-        results.append(bench.run_shape(data, multiline))
+        results.append(bench.run_shape(data, multiline, split=name == "narrow"))
     big = None
     if args.big_rows:
         data = dataset(args.data, SHAPES[SIZING_SHAPE], args.big_rows, args.seed, update=False)

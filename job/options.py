@@ -13,6 +13,7 @@ from awsglue.utils import getResolvedOptions
 from contract.orders import FIRST_ORDER_DATE, MAX_DAYS_AHEAD, MIN_ORDER_DATE
 from table_format.commit import DEFAULT_RETENTION
 from table_format.lease import DEFAULT_LEASE, DEFAULT_WAIT
+from table_format.storage import MB, TARGET_FILE_BYTES
 
 # No "=": a run id names a folder inside Hive-style partition paths (key=value segments).
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -24,6 +25,7 @@ OPTIONAL_ARGS = (
     "lease_seconds",
     "lease_wait_seconds",
     "first_order_date",
+    "target_file_mb",
     "JOB_NAME",
 )
 
@@ -46,6 +48,8 @@ class JobOptions:
     # Orders dated before it are rejected (invalid_date): on AWS the deployment's
     # first_order_date, where Athena's partition projection starts.
     first_order_date: dt.date = FIRST_ORDER_DATE
+    # The Parquet file size a write aims at: a partition with more rows gets several files.
+    target_file_bytes: int = TARGET_FILE_BYTES
 
     @property
     def run_date(self) -> dt.date:
@@ -77,6 +81,7 @@ class JobOptions:
             lease=_seconds("lease_seconds", args.get("lease_seconds"), DEFAULT_LEASE),
             lease_wait=_seconds("lease_wait_seconds", args.get("lease_wait_seconds"), DEFAULT_WAIT),
             first_order_date=_first_order_date(args.get("first_order_date"), started_at.date()),
+            target_file_bytes=_target_file_bytes(args.get("target_file_mb")),
         )
 
 
@@ -119,3 +124,17 @@ def _retention(text: str | None) -> dt.timedelta:
     if not 0 <= hours <= 24 * 365:
         raise JobArgumentError(f"--retention_hours must be a number of hours from 0: {text!r}")
     return dt.timedelta(hours=hours)
+
+
+def _target_file_bytes(text: str | None) -> int:
+    """``--target_file_mb``: a number of megabytes (MiB) from 0.01 to 4096; lower than the
+    default only to see partitions split on small data (the bench does)."""
+    if text is None:
+        return TARGET_FILE_BYTES
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = -1.0
+    if not 0.01 <= mb <= 4096:
+        raise JobArgumentError(f"--target_file_mb must be a number from 0.01 to 4096: {text!r}")
+    return int(mb * MB)

@@ -21,11 +21,12 @@ from job.key_index import RunKeyIndex
 from job.options import JobOptions
 from job.read import InputFile, failed_file, inspect_input, read_raw_orders, unreadable
 from job.report import ReasonCount, RunOutcome, file_entries
-from job.tuning import applied, run_settings
+from job.tuning import run_settings
 from table_format.commit import TableStore, TableWrite, new_commit_id
 from table_format.frames import literal_frame
 from table_format.layout import PartitionValues, data_dir, partition_dir
 from table_format.lease import WriterLease
+from table_format.session import applied
 from table_format.storage import Storage
 from table_format.table_io import read_current, read_files, read_written
 from transforms.core import touched_partitions, upsert_orders
@@ -47,7 +48,7 @@ class Run:
     ) -> None:
         self.spark = spark
         self.options = options
-        self.storage = storage or Storage(spark)
+        self.storage = storage or Storage(spark, options.target_file_bytes)
         self.output = self.storage.qualify(options.output_path)
         self.roots = {name: f"{self.output}/{name}" for name in TABLES}
         self.roots[REJECTED_ORDERS.name] = self.storage.qualify(options.rejected_path)

@@ -4,17 +4,13 @@ The same rule serves a 2-core laptop (``local[2]``) and a Glue cluster (cores = 
 executor core): split the input so each core reads at least two pieces, even when the
 input is one big CSV, and size the shuffle to ~64 MB per partition but never fewer than
 four per core; AQE then merges shuffle partitions only up to ``ADVISORY_SHUFFLE_BYTES``, so
-a big run keeps its small sorts and a tiny one runs as one task. Pure Python; ``applied``
-sets them for one run and restores the old ones.
+a big run keeps its small sorts and a tiny one runs as one task. Pure Python; the run sets
+them with ``table_format.session.applied``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-
-from pyspark.sql import SparkSession
 
 MB = 1024 * 1024
 MIN_SPLIT_BYTES = 4 * MB  # below this, per-task overhead outweighs the parallelism
@@ -39,19 +35,3 @@ def run_settings(input_bytes: int, cores: int) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(shuffle),
         "spark.sql.adaptive.advisoryPartitionSizeInBytes": str(ADVISORY_SHUFFLE_BYTES),
     }
-
-
-@contextmanager
-def applied(spark: SparkSession, settings: Mapping[str, str]) -> Iterator[None]:
-    """Set runtime SQL settings for the duration of a block, then put the old values back."""
-    previous = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, old in previous.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)

@@ -162,6 +162,11 @@ def test_shapes_pass_their_dates_and_pools_to_the_generator() -> None:
     assert year.pool_args() == ["--clients", "50000", "--products", "200"]
     assert SHAPES["wide"].description.startswith("90 days x 4 channels (360 `orders` partitions)")
     assert SHAPES["year"].description.startswith("365 days x 4 channels (1,460 `orders`")
+    clean = SHAPES["clean"]
+    assert clean.generate_args()[6:] == ["--files", "1", "--formats", "iso", "--bad-fraction", "0"]
+    assert clean.update_args()[-2:] == ["--bad-fraction", "0"]
+    assert clean.description.endswith("50 products; 1 iso file, no bad rows")
+    assert "--bad-fraction" not in SHAPES["narrow"].update_args()
 
 
 def test_the_performance_page_describes_each_shape_as_defined() -> None:
@@ -441,3 +446,24 @@ def test_history_ratio_is_of_the_medians_and_judged_against_one_and_a_half() -> 
         "| 2,000,000 | 14 | 139 | 80.0 | 39,996 | 36.0 (30.0-90.0) | 1,024 | 12 | 64 of 64 |"
         in page
     )
+
+
+def test_the_small_files_run_is_judged_by_whether_its_partitions_split() -> None:
+    size = _size(2_000_000, full=40.0, incr=10.0, floor=4.0)
+    split = dataclasses.replace(
+        _engine("job_split", 44.0, target_file_mb="0.1", max_files_all_tables=8),
+        parquet_files=400,
+        max_files_per_partition=8,
+    )
+    size.engines["job_split"] = split
+    text = render_size(size)
+    assert "| job, full load, small files | 44.0" in text
+    assert "400 `orders` files over 56 partitions, at most 8 in one (8 over all tables)" in text
+    targets = {t.name: t for t in check_targets(size, 2 * GB)}
+    assert targets["orders files per partition with --target_file_mb 0.1"].met
+    size.engines["job_split"] = dataclasses.replace(split, max_files_per_partition=1)
+    assert not {t.name: t for t in check_targets(size, 2 * GB)}[
+        "orders files per partition with --target_file_mb 0.1"
+    ].met
+    del size.engines["job_split"]
+    assert not any("target_file_mb" in t.name for t in check_targets(size, 2 * GB))

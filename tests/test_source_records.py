@@ -9,7 +9,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from job.read import inspect_input, read_raw_orders
-from job.tuning import applied
+from table_format.session import applied
 from table_format.storage import Storage
 from tests.builders import INGESTED_AT, RUN_DATE
 from transforms.staging import rejected_rows, stage_orders

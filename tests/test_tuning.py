@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
-from job.tuning import MB, applied, run_settings
+from job.tuning import MB, run_settings
+from table_format.session import applied
 
 
 def test_a_local_run_gets_two_splits_and_four_shuffle_partitions_per_core() -> None:
