@@ -20,6 +20,7 @@ from bench.report import (
     render_sizing,
     render_targets,
     sizing_pair,
+    split_targets,
     throughput,
 )
 
@@ -145,6 +146,7 @@ def all_targets(measured: Sequence[SizeResult], big: SizeResult | None) -> list[
     run's and the commit's cost per partition across all full loads."""
     per_shape = [check_targets(r, MEMORY_LIMIT) for r in measured]
     targets = [t for same in zip(*per_shape, strict=True) for t in same]
+    targets += [t for r in measured for t in split_targets(r)]
     base = _base_of(big, measured) if big is not None else None
     if big is not None and base is not None:
         targets += big_run_targets(big, base, MEMORY_LIMIT)

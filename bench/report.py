@@ -182,7 +182,6 @@ def check_targets(size: SizeResult, memory_limit: int) -> list[Target]:
             f"{size.compression:.1f}x",
             size.compression >= 2.5,
         ),
-        *_split_target(size),
     ]
     return [dataclasses.replace(t, scope=size.shape) for t in targets]
 
@@ -340,8 +339,9 @@ def render_size(size: SizeResult) -> str:
     return "\n".join(lines)
 
 
-def _split_target(size: SizeResult) -> list[Target]:
-    """With the file size lowered below a partition's size, partitions are split."""
+def split_targets(size: SizeResult) -> list[Target]:
+    """With the file size lowered below a partition's size, partitions are split (the shape
+    that has the small-files run, so not in every shape's list)."""
     split = size.engines.get("job_split")
     if split is None:
         return []
@@ -352,6 +352,7 @@ def _split_target(size: SizeResult) -> list[Target]:
             f"max {split.max_files_per_partition}, {split.parquet_files} files over "
             f"{split.partitions} partitions",
             split.max_files_per_partition > 1,
+            scope=size.shape,
         )
     ]
 

@@ -32,6 +32,7 @@ from bench.report import (
     render_runtimes,
     render_size,
     sizing_pair,
+    split_targets,
     throughput,
     to_json,
 )
@@ -459,11 +460,11 @@ def test_the_small_files_run_is_judged_by_whether_its_partitions_split() -> None
     text = render_size(size)
     assert "| job, full load, small files | 44.0" in text
     assert "400 `orders` files over 56 partitions, at most 8 in one (8 over all tables)" in text
-    targets = {t.name: t for t in check_targets(size, 2 * GB)}
-    assert targets["orders files per partition with --target_file_mb 0.1"].met
+    name = "orders files per partition with --target_file_mb 0.1"
+    assert [(t.name, t.met, t.scope) for t in split_targets(size)] == [(name, True, "narrow")]
     size.engines["job_split"] = dataclasses.replace(split, max_files_per_partition=1)
-    assert not {t.name: t for t in check_targets(size, 2 * GB)}[
-        "orders files per partition with --target_file_mb 0.1"
-    ].met
-    del size.engines["job_split"]
-    assert not any("target_file_mb" in t.name for t in check_targets(size, 2 * GB))
+    assert [t.met for t in split_targets(size)] == [False]
+    # Only the shape with the small-files run has the target; the others' lists stay aligned.
+    wide = _size(2_000_000, full=40.0, incr=10.0, floor=4.0, shape="wide")
+    assert split_targets(wide) == []
+    assert [t.name for t in all_targets([size, wide], None)].count(name) == 1
